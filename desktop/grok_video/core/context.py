@@ -1,0 +1,150 @@
+"""Wiring shared by the command line and the window: paths, settings, store, key, runner."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from .client import ApiInOneClient, Timing
+from .config import resolve_base_url
+from .paths import AppPaths
+from .runner import PROVIDER_APIINONE, PROVIDER_SANDBOX, JobRunner, RunnerConfig
+from .secrets import KeyStore
+from .settings import Settings
+from .store import Store
+
+if TYPE_CHECKING:
+    from ..sandbox.server import SandboxServer
+
+SANDBOX_KEY = "sandbox-key"
+
+
+class RedactingFilter(logging.Filter):
+    """Keep keys and signed query strings out of the log."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for secret in self.secrets:
+            if secret and len(secret) >= 6:
+                redacted = redacted.replace(secret, "[key]")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+REDACTOR = RedactingFilter()
+
+
+def setup_logging(paths: AppPaths, level: int = logging.INFO) -> None:
+    paths.log_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    if any(getattr(h, "_grok_video", False) for h in root.handlers):
+        return
+    handler = logging.handlers.RotatingFileHandler(
+        paths.log_dir / "grok-video.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler._grok_video = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(REDACTOR)
+    root.addHandler(handler)
+    root.setLevel(min(root.level, level) if root.level else level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+@dataclass
+class AppContext:
+    paths: AppPaths
+    settings: Settings
+    store: Store
+    keys: KeyStore
+    base_url: str
+    provider: str = PROVIDER_APIINONE
+    sandbox: SandboxServer | None = None
+    _runner: JobRunner | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        data_dir: str | None = None,
+        base_url: str | None = None,
+        sandbox: bool = False,
+        log: bool = True,
+    ) -> AppContext:
+        paths = AppPaths.resolve(data_dir).ensure()
+        if log:
+            setup_logging(paths)
+        settings = Settings.load(paths.settings_path)
+        server = None
+        provider = PROVIDER_APIINONE
+        if sandbox:
+            from ..sandbox.server import SandboxServer
+
+            server = SandboxServer(state_dir=paths.sandbox_dir).start()
+            url = server.url
+            provider = PROVIDER_SANDBOX
+        else:
+            url = resolve_base_url(base_url, settings.base_url)
+        try:
+            store = Store(paths.db_path, backups_dir=paths.backups_dir)
+        except BaseException:
+            if server is not None:
+                server.stop()
+            raise
+        return cls(paths, settings, store, KeyStore(), url, provider, server)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.provider == PROVIDER_SANDBOX
+
+    def timing(self) -> Timing:
+        s = self.settings
+        return Timing(
+            create_budget=max(1.0, s.create_retry_seconds),
+            poll_initial=max(0.05, s.poll_seconds),
+            poll_max=max(s.poll_seconds, s.poll_max_seconds),
+        )
+
+    def api_key(self) -> str:
+        """The key to send. The sandbox takes any key, so it never asks for one."""
+        if self.is_sandbox:
+            return SANDBOX_KEY
+        key = self.keys.require()
+        REDACTOR.secrets.add(key)
+        return key
+
+    def runner(self, api_key: str | None = None) -> JobRunner:
+        """The job runner; api_key is looked up lazily when None."""
+        if self._runner is None:
+            timing = self.timing()
+            fixed_key = api_key
+
+            def factory(base: str) -> ApiInOneClient:
+                key = fixed_key if fixed_key is not None else self.api_key()
+                return ApiInOneClient(base, key, timing=timing)
+
+            from .images import resolve_images
+
+            config = RunnerConfig(
+                base_url=self.base_url,
+                provider=self.provider,
+                deadline=timedelta(minutes=max(0.01, self.settings.deadline_minutes)),
+                timing=timing,
+            )
+            self._runner = JobRunner(self.store, self.paths, config, factory, resolve_images)
+        return self._runner
+
+    def close(self) -> None:
+        self.store.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None

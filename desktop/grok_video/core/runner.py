@@ -1,0 +1,462 @@
+"""The job runner: submit, poll, download, verify, resume.
+
+Every change to a job is written to the store first and then told to the listeners (the CLI
+prints, the GUI's adapter turns it into a Qt signal). No Qt here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from .client import ApiInOneClient, BadDownload, LinkExpired, Retryable, Timing, backoff_delay
+from .errors import (
+    GrokVideoError,
+    InsufficientCredits,
+    OutcomeUnknown,
+    Rejected,
+    Unavailable,
+)
+from .fsutil import replace_into_place
+from .media import NotAVideo, probe_and_verify, sha256_file
+from .models import CREDITS_PER_VIDEO, GenerationRequest, Job, JobStatus, utc_now
+from .paths import AppPaths
+from .protocol import RemoteState, TaskSnapshot
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Job], None]
+ClientFactory = Callable[[str], ApiInOneClient]  # base_url -> client
+
+PROVIDER_APIINONE = "apiinone"
+PROVIDER_SANDBOX = "sandbox"
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    base_url: str
+    provider: str = PROVIDER_APIINONE
+    deadline: timedelta = timedelta(minutes=30)
+    timing: Timing = field(default_factory=Timing)
+
+
+class JobRunner:
+    def __init__(
+        self,
+        store: Store,
+        paths: AppPaths,
+        config: RunnerConfig,
+        client_factory: ClientFactory,
+        image_resolver: Callable[[tuple[str, ...]], list[str]] | None = None,
+    ) -> None:
+        self.store = store
+        self.paths = paths
+        self.config = config
+        self._client_factory = client_factory
+        self._clients: dict[str, ApiInOneClient] = {}
+        self._retired: list[ApiInOneClient] = []
+        self._listeners: list[Listener] = []
+        self._image_resolver = image_resolver
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, job: Job) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(job)
+            except Exception:
+                log.exception("A job listener failed")
+
+    def _update(self, job_id: str, **fields: Any) -> Job:
+        job = self.store.update_job(job_id, **fields)
+        self._emit(job)
+        return job
+
+    def _client(self, job: Job) -> ApiInOneClient:
+        base = self.base_url_for(job)
+        if base not in self._clients:
+            self._clients[base] = self._client_factory(base)
+        return self._clients[base]
+
+    def base_url_for(self, job: Job) -> str:
+        # Sandbox jobs follow the sandbox wherever it listens now (its port changes per start).
+        if job.provider == PROVIDER_SANDBOX and self.config.provider == PROVIDER_SANDBOX:
+            return self.config.base_url
+        return job.base_url or self.config.base_url
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """Run a coroutine as a task we keep a strong reference to until it ends."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def aclose(self) -> None:
+        """Cancel and await every task, then close the HTTP clients. Leases are released."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for client in [*self._clients.values(), *self._retired]:
+            await client.aclose()
+        self._clients.clear()
+        self._retired.clear()
+
+    def reset_clients(self) -> None:
+        """New work uses new clients (after the key or base URL changed)."""
+        self._retired.extend(self._clients.values())
+        self._clients.clear()
+
+    # -- submit -----------------------------------------------------------------------------
+    def prepare(self, request: GenerationRequest) -> Job:
+        """Validate, then commit the job and its request to the store. Nothing is sent yet."""
+        request.validate()
+        image_urls = list(request.images)
+        if request.images and self._image_resolver is not None:
+            image_urls = self._image_resolver(request.images)
+        body = request.body(image_urls)
+        job = Job(
+            id=uuid.uuid4().hex,
+            status=JobStatus.SUBMITTING,
+            kind=request.kind,
+            prompt=request.prompt.strip(),
+            params=request.params,
+            images=request.images,
+            created_at=utc_now(),
+            provider=self.config.provider,
+            base_url=self.config.base_url,
+        )
+        self.store.insert_job(job, request_body=body)
+        self.store.claim(job.id)
+        self._emit(job)
+        return job
+
+    async def send(self, job_id: str) -> Job:
+        """The one paid call. Runs once per job; its outcome is always recorded."""
+        job = self.store.get_job(job_id)
+        if job.status is not JobStatus.SUBMITTING:
+            raise GrokVideoError(f"Job {job_id} was already sent.")
+        body = self.store.request_body(job_id) or {}
+        try:
+            task_id = await self._client(job).create(body, idempotency_key=job.id)
+        except asyncio.CancelledError:
+            self._update(
+                job_id,
+                status=JobStatus.UNKNOWN,
+                error_code="interrupted",
+                error_message="The app stopped while sending this job; it may or may not have "
+                "been started (and charged). Retry only if it never shows up.",
+            )
+            raise
+        except (Rejected, Unavailable) as exc:
+            return self._update(
+                job_id,
+                status=JobStatus.FAILED,
+                error_code=exc.code,
+                error_message=exc.message,
+                cost_credits=0,
+                finished_at=utc_now(),
+            )
+        except OutcomeUnknown as exc:
+            return self._update(
+                job_id, status=JobStatus.UNKNOWN, error_code=exc.code, error_message=exc.message
+            )
+        now = utc_now()
+        return self._update(
+            job_id,
+            status=JobStatus.RUNNING,
+            task_id=task_id,
+            submitted_at=now,
+            deadline_at=now + self.config.deadline,
+            progress=None,
+        )
+
+    async def submit(self, request: GenerationRequest) -> Job:
+        job = self.prepare(request)
+        try:
+            return await self.send(job.id)
+        finally:
+            if self.store.get_job(job.id).status is not JobStatus.RUNNING:
+                self.store.release(job.id)
+
+    async def generate(self, request: GenerationRequest) -> Job:
+        """Submit and follow to the end."""
+        job = await self.submit(request)
+        if job.status is JobStatus.RUNNING:
+            job = await self.follow(job.id)
+        return job
+
+    def retry(self, job_id: str) -> Job:
+        """The user's explicit "retry, may charge again" for an unknown job: a new job.
+
+        The old one is closed as cancelled and points at the new one. Returns the prepared job;
+        the caller sends it.
+        """
+        old = self.store.get_job(job_id)
+        if old.status is not JobStatus.UNKNOWN:
+            raise GrokVideoError("Only a job whose outcome is unknown can be retried.")
+        body = self.store.request_body(job_id) or {}
+        job = Job(
+            id=uuid.uuid4().hex,
+            status=JobStatus.SUBMITTING,
+            kind=old.kind,
+            prompt=old.prompt,
+            params=old.params,
+            images=old.images,
+            created_at=utc_now(),
+            provider=self.config.provider,
+            base_url=self.config.base_url,
+            retry_of=old.id,
+        )
+        self.store.insert_job(job, request_body=body)
+        self.store.claim(job.id)
+        self._emit(job)
+        self._update(
+            old.id,
+            status=JobStatus.CANCELLED,
+            note=f"Retried as job {job.id}. This attempt may still have been charged.",
+        )
+        return job
+
+    def dismiss(self, job_id: str) -> Job:
+        """Stop caring about an unknown job (no call is made)."""
+        job = self.store.get_job(job_id)
+        if job.status is not JobStatus.UNKNOWN:
+            raise GrokVideoError("Only a job whose outcome is unknown can be dismissed.")
+        return self._update(job_id, status=JobStatus.CANCELLED, finished_at=utc_now())
+
+    # -- follow: poll and download ----------------------------------------------------------
+    async def follow(self, job_id: str) -> Job:
+        """Carry a submitted job to its end: poll, download, verify. Never re-submits."""
+        if not self.store.claim(job_id):
+            log.info("Job %s is being worked on by another process", job_id)
+            return self.store.get_job(job_id)
+        try:
+            job = self.store.get_job(job_id)
+            expired_refreshes = 0
+            while True:
+                if job.status is JobStatus.RUNNING:
+                    job = await self._poll_until_done(job)
+                elif job.status is JobStatus.DOWNLOADING:
+                    try:
+                        job = await self._download(job)
+                    except LinkExpired:
+                        if expired_refreshes >= 1 or job.task_id is None:
+                            return self._fail(
+                                job,
+                                "link_expired",
+                                "The video's download link expired before it could be saved.",
+                                charged=True,
+                            )
+                        expired_refreshes += 1
+                        log.info("Download link of %s expired; asking for a fresh one", job.id)
+                        job = self._update(job.id, status=JobStatus.RUNNING)
+                else:
+                    return job
+        finally:
+            self.store.release(job_id)
+
+    def _fail(self, job: Job, code: str, message: str, *, charged: bool = False) -> Job:
+        return self._update(
+            job.id,
+            status=JobStatus.FAILED,
+            error_code=code,
+            error_message=message,
+            cost_credits=self._price() if charged else 0,
+            finished_at=utc_now(),
+        )
+
+    def _price(self) -> int:
+        return 0 if self.config.provider == PROVIDER_SANDBOX else CREDITS_PER_VIDEO
+
+    def _past_deadline(self, job: Job) -> bool:
+        return job.deadline_at is not None and utc_now() >= job.deadline_at
+
+    async def _wait(self, job: Job, seconds: float) -> None:
+        if job.deadline_at is not None:
+            left = (job.deadline_at - utc_now()).total_seconds()
+            seconds = max(0.0, min(seconds, left + 0.05))
+        self.store.claim(job.id)  # keep the lease fresh
+        await asyncio.sleep(seconds)
+
+    async def _poll_until_done(self, job: Job) -> Job:
+        assert job.task_id is not None
+        client = self._client(job)
+        timing = client.timing
+        delay = timing.poll_initial
+        failures = 0
+        while True:
+            if self._past_deadline(job):
+                return self._update(
+                    job.id,
+                    status=JobStatus.UNKNOWN,
+                    error_code="deadline_exceeded",
+                    error_message="The service did not finish the video in time. It may still "
+                    f"finish (and charge); its task id is {job.task_id}.",
+                )
+            try:
+                snap: TaskSnapshot = await client.poll(job.task_id)
+            except Retryable as exc:
+                failures += 1
+                wait = (
+                    exc.retry_after
+                    if exc.retry_after is not None
+                    else backoff_delay(failures, timing)
+                )
+                log.warning("Status check of %s failed: %s; again in %.1f s", job.id, exc, wait)
+                note = f"Status check failed: {exc.message}. Retrying."
+                if job.note != note:
+                    job = self._update(job.id, note=note)
+                await self._wait(job, wait)
+                continue
+            failures = 0
+            if job.note and job.note.startswith("Status check failed"):
+                job = self._update(job.id, note=None)
+            if snap.state is RemoteState.FAILED:
+                return self._fail(job, "task_failed", snap.error_message or "The video failed.")
+            if snap.state is RemoteState.DONE and snap.video_url:
+                return self._update(
+                    job.id,
+                    status=JobStatus.DOWNLOADING,
+                    video_url=snap.video_url,
+                    progress=0,
+                    deadline_at=utc_now() + self.config.deadline,
+                )
+            if snap.progress is not None and snap.progress != job.progress:
+                job = self._update(job.id, progress=snap.progress)
+            await self._wait(job, delay)
+            delay = min(delay * 1.5, timing.poll_max)
+
+    async def _download(self, job: Job) -> Job:
+        assert job.video_url is not None
+        client = self._client(job)
+        partial = self.paths.partial_path(job.id)
+        final = self.paths.video_path(job.id)
+        last_emit = [0.0, -1]
+
+        def progress(written: int, total: int | None) -> None:
+            if not total:
+                return
+            percent = int(written * 100 / total)
+            now = time.monotonic()
+            if percent != last_emit[1] and (now - last_emit[0] > 0.25 or percent == 100):
+                last_emit[0], last_emit[1] = now, percent
+                self._emit(self.store.update_job(job.id, progress=percent))
+
+        failures = 0
+        redownloaded = False
+        while True:
+            if self._past_deadline(job):
+                return self._fail(
+                    job,
+                    "download_failed",
+                    "The video was made but could not be downloaded in time.",
+                    charged=True,
+                )
+            try:
+                length = await client.download(job.video_url, partial, progress)
+            except Retryable as exc:
+                failures += 1
+                wait = (
+                    exc.retry_after
+                    if exc.retry_after is not None
+                    else backoff_delay(failures, client.timing)
+                )
+                log.warning("Download of %s: %s; again in %.1f s", job.id, exc, wait)
+                await self._wait(job, wait)
+                continue
+            except BadDownload as exc:
+                partial.unlink(missing_ok=True)
+                return self._fail(
+                    job, "invalid_video", f"The download is unusable: {exc}.", charged=True
+                )
+            try:
+                info = await asyncio.to_thread(probe_and_verify, partial)
+                digest = await asyncio.to_thread(sha256_file, partial)
+            except NotAVideo as exc:
+                partial.unlink(missing_ok=True)
+                if not redownloaded:
+                    redownloaded = True
+                    log.warning("Downloaded file of %s is not a video (%s); once more", job.id, exc)
+                    continue
+                return self._fail(
+                    job,
+                    "invalid_video",
+                    f"The downloaded file is not a playable video: {exc}.",
+                    charged=True,
+                )
+            await asyncio.to_thread(replace_into_place, partial, final)
+            return self._update(
+                job.id,
+                status=JobStatus.COMPLETED,
+                progress=100,
+                video_path=str(final),
+                sha256=digest,
+                bytes=length,
+                cost_credits=self._price(),
+                finished_at=utc_now(),
+                error_code=None,
+                error_message=None,
+                note=None,
+                duration_s=info.duration,
+                width=info.width,
+                height=info.height,
+            )
+
+    # -- resume -----------------------------------------------------------------------------
+    async def resume(self) -> list[Job]:
+        """Carry every unfinished job on. Jobs caught mid-send become unknown, never re-sent."""
+        followers = []
+        for job in self.store.unfinished_jobs():
+            if job.status is JobStatus.SUBMITTING:
+                if self.store.claim(job.id):
+                    self._update(
+                        job.id,
+                        status=JobStatus.UNKNOWN,
+                        error_code="interrupted",
+                        error_message="The app stopped while sending this job; it may or may "
+                        "not have been started (and charged). Retry only if it never shows up.",
+                    )
+                    self.store.release(job.id)
+                continue
+            followers.append(self.follow(job.id))
+        return list(await asyncio.gather(*followers))
+
+
+def exit_code_for(job: Job) -> int:
+    from .errors import ExitCode
+
+    if job.status in (JobStatus.COMPLETED, JobStatus.RUNNING, JobStatus.DOWNLOADING):
+        return ExitCode.OK
+    if job.status is JobStatus.UNKNOWN:
+        return ExitCode.UNKNOWN
+    if job.status is JobStatus.FAILED:
+        return {
+            "unauthorized": ExitCode.AUTH,
+            "insufficient_credits": ExitCode.CREDITS,
+            "service_unavailable": ExitCode.UNAVAILABLE,
+        }.get(job.error_code or "", ExitCode.JOB_FAILED)
+    return ExitCode.JOB_FAILED
+
+
+__all__ = [
+    "PROVIDER_APIINONE",
+    "PROVIDER_SANDBOX",
+    "InsufficientCredits",
+    "JobRunner",
+    "RunnerConfig",
+    "exit_code_for",
+]

@@ -1,0 +1,420 @@
+"""The library's SQLite store.
+
+One schema version in PRAGMA user_version, one transaction per migration step, a backup of the
+file before any migration, and a refusal to open a database newer than this app.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .errors import DatabaseTooNew, InvalidInput, NotFound
+from .models import Job, JobStatus, Kind, Params, iso, parse_iso, utc_now
+
+log = logging.getLogger(__name__)
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE jobs (
+            id            TEXT PRIMARY KEY,
+            status        TEXT NOT NULL,
+            kind          TEXT NOT NULL,
+            prompt        TEXT NOT NULL DEFAULT '',
+            params        TEXT NOT NULL DEFAULT '{}',
+            images        TEXT NOT NULL DEFAULT '[]',
+            provider      TEXT NOT NULL DEFAULT 'apiinone',
+            base_url      TEXT NOT NULL DEFAULT '',
+            request_body  TEXT,
+            task_id       TEXT,
+            progress      INTEGER,
+            video_url     TEXT,
+            video_path    TEXT,
+            sha256        TEXT,
+            bytes         INTEGER,
+            cost_credits  INTEGER,
+            error_code    TEXT,
+            error_message TEXT,
+            created_at    TEXT NOT NULL,
+            submitted_at  TEXT,
+            finished_at   TEXT,
+            deadline_at   TEXT,
+            updated_at    TEXT NOT NULL,
+            retry_of      TEXT,
+            note          TEXT,
+            duration_s    REAL,
+            width         INTEGER,
+            height        INTEGER,
+            lease_owner   TEXT,
+            lease_until   TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX jobs_created ON jobs(created_at DESC)")
+    db.execute("CREATE INDEX jobs_status ON jobs(status)")
+    db.execute(
+        "CREATE VIRTUAL TABLE jobs_fts USING fts5("
+        "prompt, content='jobs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.executescript(
+        """
+        CREATE TRIGGER jobs_ai AFTER INSERT ON jobs BEGIN
+            INSERT INTO jobs_fts(rowid, prompt) VALUES (new.rowid, new.prompt);
+        END;
+        CREATE TRIGGER jobs_ad AFTER DELETE ON jobs BEGIN
+            INSERT INTO jobs_fts(jobs_fts, rowid, prompt) VALUES ('delete', old.rowid, old.prompt);
+        END;
+        CREATE TRIGGER jobs_au AFTER UPDATE OF prompt ON jobs BEGIN
+            INSERT INTO jobs_fts(jobs_fts, rowid, prompt) VALUES ('delete', old.rowid, old.prompt);
+            INSERT INTO jobs_fts(rowid, prompt) VALUES (new.rowid, new.prompt);
+        END;
+        """
+    )
+
+
+# Each step takes the database from version i to i + 1, inside one transaction.
+MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_JOB_COLUMNS = (
+    "id",
+    "status",
+    "kind",
+    "prompt",
+    "params",
+    "images",
+    "provider",
+    "base_url",
+    "task_id",
+    "progress",
+    "video_url",
+    "video_path",
+    "sha256",
+    "bytes",
+    "cost_credits",
+    "error_code",
+    "error_message",
+    "created_at",
+    "submitted_at",
+    "finished_at",
+    "deadline_at",
+    "retry_of",
+    "note",
+    "duration_s",
+    "width",
+    "height",
+)
+_UPDATABLE = set(_JOB_COLUMNS) - {"id", "created_at"} | {"request_body"}
+
+
+def _owner_token() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _pid_alive(owner: str) -> bool:
+    try:
+        host, pid_text, _ = owner.split(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != socket.gethostname():
+        return True  # cannot tell for another machine; trust the lease time
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into an FTS5 prefix query; None when nothing searchable."""
+    words = []
+    for raw in text.split():
+        word = "".join(ch for ch in raw if ch.isalnum() or ch in "_-'").strip("-'")
+        if word:
+            words.append('"' + word.replace('"', "") + '"*')
+    return " ".join(words) if words else None
+
+
+class Store:
+    """All SQL lives here. Safe to use from one thread at a time (the GUI's, or the CLI's)."""
+
+    LEASE_SECONDS = 60
+
+    def __init__(self, path: Path, *, backups_dir: Path | None = None) -> None:
+        self.path = path
+        self.backups_dir = backups_dir or path.parent / "backups"
+        self.owner = _owner_token()
+        self._lock = threading.RLock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    # -- schema ---------------------------------------------------------------------------
+    def _version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self._version()
+        if version > SCHEMA_VERSION:
+            raise DatabaseTooNew(
+                f"The library at {self.path} was written by a newer version of Grok Video "
+                f"(schema {version}; this version knows {SCHEMA_VERSION}). Update the app; "
+                "the library was left untouched."
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if version > 0:
+            self._backup(version)
+        for step in range(version, SCHEMA_VERSION):
+            with self._transaction():
+                MIGRATIONS[step](self._db)
+                self._db.execute(f"PRAGMA user_version = {step + 1}")
+            log.info("Library migrated to schema %d", step + 1)
+
+    def _backup(self, version: int) -> Path:
+        self.backups_dir.mkdir(parents=True, exist_ok=True)
+        stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+        target = self.backups_dir / f"library-v{version}-{stamp}.sqlite3"
+        dest = sqlite3.connect(target)
+        try:
+            self._db.backup(dest)
+        finally:
+            dest.close()
+        log.info("Backed up the library to %s before migrating", target)
+        return target
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- jobs -----------------------------------------------------------------------------
+    @staticmethod
+    def _row_to_job(row: sqlite3.Row) -> Job:
+        return Job(
+            id=row["id"],
+            status=JobStatus(row["status"]),
+            kind=Kind(row["kind"]),
+            prompt=row["prompt"],
+            params=Params.from_dict(json.loads(row["params"] or "{}")),
+            images=tuple(json.loads(row["images"] or "[]")),
+            created_at=parse_iso(row["created_at"]) or utc_now(),
+            provider=row["provider"],
+            base_url=row["base_url"],
+            task_id=row["task_id"],
+            progress=row["progress"],
+            video_url=row["video_url"],
+            video_path=row["video_path"],
+            sha256=row["sha256"],
+            bytes=row["bytes"],
+            cost_credits=row["cost_credits"],
+            error_code=row["error_code"],
+            error_message=row["error_message"],
+            submitted_at=parse_iso(row["submitted_at"]),
+            finished_at=parse_iso(row["finished_at"]),
+            deadline_at=parse_iso(row["deadline_at"]),
+            retry_of=row["retry_of"],
+            note=row["note"],
+            duration_s=row["duration_s"],
+            width=row["width"],
+            height=row["height"],
+        )
+
+    @staticmethod
+    def _to_sql(name: str, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return iso(value)
+        if isinstance(value, Params):
+            return json.dumps(value.as_dict())
+        if name == "images":
+            return json.dumps(list(value))
+        if name == "request_body" and value is not None and not isinstance(value, str):
+            return json.dumps(value)
+        if isinstance(value, JobStatus | Kind):
+            return value.value
+        return value
+
+    def insert_job(self, job: Job, request_body: dict[str, Any] | None = None) -> None:
+        """Commit a new job (and the request it will send) before anything is sent."""
+        values = {name: self._to_sql(name, getattr(job, name)) for name in _JOB_COLUMNS}
+        values["request_body"] = self._to_sql("request_body", request_body)
+        values["updated_at"] = iso(utc_now())
+        names = ", ".join(values)
+        marks = ", ".join(f":{n}" for n in values)
+        with self._transaction() as db:
+            db.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", values)
+
+    def update_job(self, job_id: str, **fields: Any) -> Job:
+        unknown = set(fields) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        values = {name: self._to_sql(name, value) for name, value in fields.items()}
+        values["updated_at"] = iso(utc_now())
+        assignments = ", ".join(f"{n} = :{n}" for n in values)
+        values["_id"] = job_id
+        with self._transaction() as db:
+            cur = db.execute(f"UPDATE jobs SET {assignments} WHERE id = :_id", values)
+            if cur.rowcount != 1:
+                raise NotFound(f"No job {job_id!r} in the library.")
+        return self.get_job(job_id)
+
+    def get_job(self, job_id: str) -> Job:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"No job {job_id!r} in the library.")
+        return self._row_to_job(row)
+
+    def request_body(self, job_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT request_body FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        body = json.loads(row[0])
+        return body if isinstance(body, dict) else None
+
+    def resolve_id(self, text: str) -> Job:
+        """A whole id, or a unique prefix of at least 4 characters (like git)."""
+        ident = text.strip().lower()
+        if not ident or not all(ch in "0123456789abcdef" for ch in ident):
+            raise NotFound(f"{text!r} is not a job id.")
+        with self._lock:
+            row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (ident,)).fetchone()
+            if row is not None:
+                return self._row_to_job(row)
+            if len(ident) < 4:
+                raise NotFound(f"No job {text!r}: give at least 4 characters of its id.")
+            rows = self._db.execute(
+                "SELECT * FROM jobs WHERE id >= ? AND id < ? LIMIT 2", (ident, ident + "g")
+            ).fetchall()
+        if not rows:
+            raise NotFound(f"No job {text!r} in the library.")
+        if len(rows) > 1:
+            raise NotFound(f"{text!r} matches more than one job; give more of its id.")
+        return self._row_to_job(rows[0])
+
+    def list_jobs(
+        self,
+        *,
+        search: str | None = None,
+        statuses: Iterable[JobStatus] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Job]:
+        sql, args = self._query("SELECT jobs.*", search, statuses)
+        sql += " ORDER BY jobs.created_at DESC, jobs.rowid DESC"
+        if limit is not None:
+            if limit < 0:
+                raise InvalidInput("--limit must be 0 or more.")
+            sql += " LIMIT ? OFFSET ?"
+            args += [limit, offset]
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [self._row_to_job(r) for r in rows]
+
+    def count_jobs(
+        self, *, search: str | None = None, statuses: Iterable[JobStatus] | None = None
+    ) -> int:
+        sql, args = self._query("SELECT count(*)", search, statuses)
+        with self._lock:
+            return int(self._db.execute(sql, args).fetchone()[0])
+
+    @staticmethod
+    def _query(
+        select: str, search: str | None, statuses: Iterable[JobStatus] | None
+    ) -> tuple[str, list[Any]]:
+        sql = f"{select} FROM jobs"
+        where: list[str] = []
+        args: list[Any] = []
+        if search is not None and search.strip():
+            match = fts_query(search)
+            if match is None:
+                where.append("0")
+            else:
+                sql += " JOIN jobs_fts ON jobs_fts.rowid = jobs.rowid"
+                where.append("jobs_fts MATCH ?")
+                args.append(match)
+        if statuses is not None:
+            wanted = [s.value for s in statuses]
+            where.append(f"jobs.status IN ({', '.join('?' for _ in wanted)})" if wanted else "0")
+            args += wanted
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return sql, args
+
+    def unfinished_jobs(self) -> list[Job]:
+        active = [s for s in JobStatus if s.active]
+        return self.list_jobs(statuses=active)
+
+    # -- leases: one process works a job at a time ----------------------------------------
+    def claim(self, job_id: str) -> bool:
+        """Take the job for this process unless another live process holds it."""
+        now = utc_now()
+        until = iso(now + timedelta(seconds=self.LEASE_SECONDS))
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT lease_owner, lease_until FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"No job {job_id!r} in the library.")
+            owner, lease_until = row["lease_owner"], parse_iso(row["lease_until"])
+            held_elsewhere = (
+                owner is not None
+                and owner != self.owner
+                and lease_until is not None
+                and lease_until > now
+                and _pid_alive(owner)
+            )
+            if held_elsewhere:
+                return False
+            db.execute(
+                "UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                (self.owner, until, job_id),
+            )
+        return True
+
+    def release(self, job_id: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET lease_owner = NULL, lease_until = NULL "
+                "WHERE id = ? AND lease_owner = ?",
+                (job_id, self.owner),
+            )
