@@ -192,6 +192,17 @@ class JobRunner:
             if self.store.get_job(job.id).status is not JobStatus.RUNNING:
                 self.store.release(job.id)
 
+    async def run_prepared(self, job_id: str) -> Job:
+        """Send a prepared job and follow it to its end."""
+        try:
+            job = await self.send(job_id)
+        finally:
+            if self.store.get_job(job_id).status is not JobStatus.RUNNING:
+                self.store.release(job_id)
+        if job.status is JobStatus.RUNNING:
+            job = await self.follow(job_id)
+        return job
+
     async def generate(self, request: GenerationRequest) -> Job:
         """Submit and follow to the end."""
         job = await self.submit(request)
@@ -239,8 +250,11 @@ class JobRunner:
         return self._update(job_id, status=JobStatus.CANCELLED, finished_at=utc_now())
 
     # -- follow: poll and download ----------------------------------------------------------
-    async def follow(self, job_id: str) -> Job:
-        """Carry a submitted job to its end: poll, download, verify. Never re-submits."""
+    async def follow(self, job_id: str, *, once: bool = False) -> Job:
+        """Carry a submitted job to its end: poll, download, verify. Never re-submits.
+
+        With once=True: a single status check; a finished video is still downloaded.
+        """
         if not self.store.claim(job_id):
             log.info("Job %s is being worked on by another process", job_id)
             return self.store.get_job(job_id)
@@ -249,7 +263,9 @@ class JobRunner:
             expired_refreshes = 0
             while True:
                 if job.status is JobStatus.RUNNING:
-                    job = await self._poll_until_done(job)
+                    job = await self._poll_until_done(job, once=once)
+                    if once and job.status is JobStatus.RUNNING:
+                        return job
                 elif job.status is JobStatus.DOWNLOADING:
                     try:
                         job = await self._download(job)
@@ -292,7 +308,7 @@ class JobRunner:
         self.store.claim(job.id)  # keep the lease fresh
         await asyncio.sleep(seconds)
 
-    async def _poll_until_done(self, job: Job) -> Job:
+    async def _poll_until_done(self, job: Job, *, once: bool = False) -> Job:
         assert job.task_id is not None
         client = self._client(job)
         timing = client.timing
@@ -320,6 +336,8 @@ class JobRunner:
                 note = f"Status check failed: {exc.message}. Retrying."
                 if job.note != note:
                     job = self._update(job.id, note=note)
+                if once:
+                    return job
                 await self._wait(job, wait)
                 continue
             failures = 0
@@ -337,6 +355,8 @@ class JobRunner:
                 )
             if snap.progress is not None and snap.progress != job.progress:
                 job = self._update(job.id, progress=snap.progress)
+            if once:
+                return job
             await self._wait(job, delay)
             delay = min(delay * 1.5, timing.poll_max)
 
@@ -417,7 +437,7 @@ class JobRunner:
             )
 
     # -- resume -----------------------------------------------------------------------------
-    async def resume(self) -> list[Job]:
+    async def resume(self, *, once: bool = False) -> list[Job]:
         """Carry every unfinished job on. Jobs caught mid-send become unknown, never re-sent."""
         followers = []
         for job in self.store.unfinished_jobs():
@@ -432,7 +452,7 @@ class JobRunner:
                     )
                     self.store.release(job.id)
                 continue
-            followers.append(self.follow(job.id))
+            followers.append(self.follow(job.id, once=once))
         return list(await asyncio.gather(*followers))
 
 

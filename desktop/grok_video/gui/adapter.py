@@ -1,0 +1,159 @@
+"""The one Qt adapter: core events become signals; views call these methods, never HTTP or SQL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core.config import normalise_base_url
+from ..core.context import AppContext
+from ..core.errors import GrokVideoError, KeyProblem
+from ..core.models import GenerationRequest, Job, JobStatus
+from ..core.secrets import KeyStatus
+
+log = logging.getLogger(__name__)
+
+
+class JobsController(QObject):
+    jobChanged = Signal(object)  # Job
+    message = Signal(str)  # something to tell the user, in words
+    errorRaised = Signal(str)  # an error to tell the user, in words
+    keyChanged = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = ctx.runner()
+        self.runner.add_listener(self.jobChanged.emit)
+        self._closing = False
+
+    # -- reading --------------------------------------------------------------------------
+    def jobs(self, limit: int | None = None) -> list[Job]:
+        return self.ctx.store.list_jobs(limit=limit)
+
+    def job(self, job_id: str) -> Job:
+        return self.ctx.store.get_job(job_id)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.ctx.is_sandbox
+
+    @property
+    def base_url(self) -> str:
+        return self.ctx.base_url
+
+    # -- the key --------------------------------------------------------------------------
+    def key_status(self) -> KeyStatus:
+        return self.ctx.keys.status()
+
+    def needs_key(self) -> bool:
+        """True when a real provider is in use and no key can be found (or no keyring)."""
+        if self.ctx.is_sandbox:
+            return False
+        try:
+            return not self.ctx.keys.status().present
+        except KeyProblem:
+            return True
+
+    def set_key(self, key: str) -> None:
+        self.ctx.keys.set(key)
+        self.runner.reset_clients()
+        self.keyChanged.emit()
+        self.message.emit("The API key is stored in the system keyring.")
+
+    def delete_key(self) -> bool:
+        removed = self.ctx.keys.delete()
+        self.runner.reset_clients()
+        self.keyChanged.emit()
+        return removed
+
+    # -- settings -------------------------------------------------------------------------
+    def set_base_url(self, url: str) -> str:
+        """Check and keep a new base URL (used for new jobs); raises InvalidInput."""
+        cleaned = normalise_base_url(url)
+        self.ctx.settings.base_url = cleaned
+        self.ctx.settings.save(self.ctx.paths.settings_path)
+        if not self.ctx.is_sandbox:
+            self.ctx.base_url = cleaned
+            self.runner.config = type(self.runner.config)(
+                base_url=cleaned,
+                provider=self.runner.config.provider,
+                deadline=self.runner.config.deadline,
+                timing=self.runner.config.timing,
+            )
+            self.runner.reset_clients()
+        return cleaned
+
+    def remember_choices(self, **values: Any) -> None:
+        changed = False
+        for name, value in values.items():
+            if getattr(self.ctx.settings, name, object()) != value:
+                setattr(self.ctx.settings, name, value)
+                changed = True
+        if changed:
+            self.ctx.settings.save(self.ctx.paths.settings_path)
+
+    # -- actions --------------------------------------------------------------------------
+    def submit(self, request: GenerationRequest) -> Job | None:
+        """Validate and commit the job, then send it in the background. None if refused."""
+        try:
+            if not self.ctx.is_sandbox:
+                self.ctx.api_key()  # a missing key is said now, before anything is stored
+            job = self.runner.prepare(request)
+        except GrokVideoError as exc:
+            self.errorRaised.emit(exc.message)
+            return None
+        self.runner.spawn(self._send_and_follow(job.id))
+        return job
+
+    async def _send_and_follow(self, job_id: str) -> None:
+        try:
+            job = await self.runner.run_prepared(job_id)
+            if job.status is JobStatus.FAILED:
+                self.errorRaised.emit(f"The job failed: {job.error_message}")
+            elif job.status is JobStatus.UNKNOWN:
+                self.errorRaised.emit(f"Needs attention: {job.error_message}")
+            elif job.status is JobStatus.COMPLETED:
+                self.message.emit("Your video is ready.")
+        except asyncio.CancelledError:
+            raise
+        except GrokVideoError as exc:
+            self.errorRaised.emit(exc.message)
+
+    def retry(self, job_id: str) -> Job | None:
+        """The explicit "retry, may charge again" of an unknown job."""
+        try:
+            job = self.runner.retry(job_id)
+        except GrokVideoError as exc:
+            self.errorRaised.emit(exc.message)
+            return None
+        self.runner.spawn(self._send_and_follow(job.id))
+        return job
+
+    def dismiss(self, job_id: str) -> None:
+        try:
+            self.runner.dismiss(job_id)
+        except GrokVideoError as exc:
+            self.errorRaised.emit(exc.message)
+
+    def resume_all(self) -> None:
+        """Carry on every unfinished job (at start)."""
+        self.runner.spawn(self._resume())
+
+    async def _resume(self) -> None:
+        try:
+            jobs = await self.runner.resume()
+        except GrokVideoError as exc:
+            self.errorRaised.emit(exc.message)
+            return
+        done = sum(1 for j in jobs if j.status is JobStatus.COMPLETED)
+        if done:
+            self.message.emit(f"{done} video(s) from last time finished downloading.")
+
+    async def shutdown(self) -> None:
+        """Cancel and await everything; unfinished jobs are picked up at the next start."""
+        self._closing = True
+        await self.runner.aclose()

@@ -1,0 +1,129 @@
+"""Starting the window: Qt application, qasync loop, one error handler, a clean quit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import traceback
+from types import TracebackType
+from typing import Any
+
+os.environ.setdefault("QT_API", "PySide6")
+
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from .. import APP_DISPLAY_NAME, APP_NAME, __version__
+from ..core.context import AppContext
+from ..core.errors import GrokVideoError
+from .adapter import JobsController
+from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class ErrorReporter:
+    """Every unhandled error ends here: logged in full, told to the user in a sentence."""
+
+    def __init__(self) -> None:
+        self.window: MainWindow | None = None
+        self.count = 0
+
+    def report(self, exc: BaseException | None, context: str = "") -> None:
+        self.count += 1
+        if exc is not None:
+            log.error(
+                "Unhandled error %s\n%s",
+                context,
+                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            )
+        else:
+            log.error("Unhandled error: %s", context)
+        if isinstance(exc, GrokVideoError):
+            text = exc.message
+        elif exc is not None:
+            text = f"Something went wrong ({type(exc).__name__}: {exc}). Details are in the log."
+        else:
+            text = f"Something went wrong: {context}. Details are in the log."
+        if self.window is not None:
+            self.window.show_error(text)
+
+    def excepthook(
+        self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        self.report(exc, "in the window")
+
+    def loop_handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, asyncio.CancelledError):
+            return
+        self.report(exc, str(context.get("message", "")))
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else [sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("grok-video")
+    app.setQuitOnLastWindowClosed(False)
+    icon = QIcon.fromTheme("video-x-generic")
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+    return app
+
+
+async def run_window(ctx: AppContext, reporter: ErrorReporter, *, ask_key: bool = True) -> int:
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(reporter.loop_handler)
+    controller = JobsController(ctx)
+    window = MainWindow(controller)
+    reporter.window = window
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.show()
+    if QGuiApplication.platformName() not in ("offscreen", "minimal"):
+        window.raise_()
+        window.activateWindow()
+    try:
+        if ask_key and controller.needs_key():
+            try:
+                controller.key_status()
+            except GrokVideoError as exc:
+                window.show_error(exc.message)
+            else:
+                window.spawn(window.ask_for_key(first_run=True))
+        controller.resume_all()
+        await closed.wait()
+    finally:
+        await controller.shutdown()
+        reporter.window = None
+        window.deleteLater()
+    return 0
+
+
+def run_app(
+    *, data_dir: str | None = None, base_url: str | None = None, sandbox: bool = False
+) -> int:
+    app = make_app()
+    reporter = ErrorReporter()
+    sys.excepthook = reporter.excepthook
+    try:
+        ctx = AppContext.open(data_dir=data_dir, base_url=base_url, sandbox=sandbox)
+    except GrokVideoError as exc:
+        box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, exc.message)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.exec()  # not inside a coroutine: the loop has not started yet
+        return int(exc.exit_code)
+    try:
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            return runner.run(run_window(ctx, reporter))
+    finally:
+        ctx.close()
+        app.processEvents()
