@@ -85,3 +85,11 @@ def test_jobs_search_status_and_limit(cli: Cli, sandbox) -> None:
     assert cli("jobs", "--status", "failed", "--json").json() == []
     table = cli("jobs")
     assert table.code == 0 and "A dog on a beach" in table.out
+
+
+def test_many_processes_opening_a_new_library_at_once(cli: Cli) -> None:
+    """The window and a command starting together on a fresh library must not trip each other."""
+    procs = [cli.popen("jobs", "--json") for _ in range(6)]
+    results = [p.communicate(timeout=60) + (p.returncode,) for p in procs]
+    assert [code for _, _, code in results] == [0] * 6, results
+    assert all(out.strip() == "[]" for out, _, _ in results)

@@ -47,7 +47,6 @@ CREATE_PATH = "/api/v1/videos/generations"
 TASK_PATH = "/api/v1/tasks/{task_id}"
 USER_AGENT = f"grok-video-desktop/{__version__}"
 MAX_VIDEO_BYTES = 4 * 1024**3
-CHUNK = 256 * 1024
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -325,7 +324,7 @@ class ApiInOneClient:
                     raise BadDownload(f"the file is implausibly large ({total:,} bytes)")
                 written = have
                 with open(partial, mode) as fh:
-                    async for chunk in response.aiter_raw(CHUNK):
+                    async for chunk in response.aiter_raw():  # as received: a break keeps them
                         fh.write(chunk)
                         written += len(chunk)
                         if written > MAX_VIDEO_BYTES:

@@ -68,19 +68,22 @@ def _v1(db: sqlite3.Connection) -> None:
         "CREATE VIRTUAL TABLE jobs_fts USING fts5("
         "prompt, content='jobs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')"
     )
-    db.executescript(
-        """
-        CREATE TRIGGER jobs_ai AFTER INSERT ON jobs BEGIN
+    # One statement per execute(): executescript() would COMMIT the migration's transaction.
+    db.execute(
+        """CREATE TRIGGER jobs_ai AFTER INSERT ON jobs BEGIN
             INSERT INTO jobs_fts(rowid, prompt) VALUES (new.rowid, new.prompt);
-        END;
-        CREATE TRIGGER jobs_ad AFTER DELETE ON jobs BEGIN
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER jobs_ad AFTER DELETE ON jobs BEGIN
             INSERT INTO jobs_fts(jobs_fts, rowid, prompt) VALUES ('delete', old.rowid, old.prompt);
-        END;
-        CREATE TRIGGER jobs_au AFTER UPDATE OF prompt ON jobs BEGIN
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER jobs_au AFTER UPDATE OF prompt ON jobs BEGIN
             INSERT INTO jobs_fts(jobs_fts, rowid, prompt) VALUES ('delete', old.rowid, old.prompt);
             INSERT INTO jobs_fts(rowid, prompt) VALUES (new.rowid, new.prompt);
-        END;
-        """
+        END"""
     )
 
 
@@ -167,6 +170,7 @@ class Store:
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute("PRAGMA busy_timeout = 10000")
+            self._refuse_newer()  # before anything that could write to the file
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
@@ -179,7 +183,7 @@ class Store:
     def _version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
-    def _migrate(self) -> None:
+    def _refuse_newer(self) -> None:
         version = self._version()
         if version > SCHEMA_VERSION:
             raise DatabaseTooNew(
@@ -187,15 +191,24 @@ class Store:
                 f"(schema {version}; this version knows {SCHEMA_VERSION}). Update the app; "
                 "the library was left untouched."
             )
+
+    def _migrate(self) -> None:
+        self._refuse_newer()
+        version = self._version()
         if version == SCHEMA_VERSION:
             return
         if version > 0:
             self._backup(version)
-        for step in range(version, SCHEMA_VERSION):
+        while True:
             with self._transaction():
-                MIGRATIONS[step](self._db)
-                self._db.execute(f"PRAGMA user_version = {step + 1}")
-            log.info("Library migrated to schema %d", step + 1)
+                # Re-read under the write lock: another process may have migrated meanwhile.
+                current = self._version()
+                if current >= SCHEMA_VERSION:
+                    break
+                MIGRATIONS[current](self._db)
+                self._db.execute(f"PRAGMA user_version = {current + 1}")
+            log.info("Library migrated to schema %d", current + 1)
+        self._refuse_newer()
 
     def _backup(self, version: int) -> Path:
         self.backups_dir.mkdir(parents=True, exist_ok=True)
