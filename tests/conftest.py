@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import subprocess
@@ -17,9 +18,9 @@ os.environ["QT_API"] = "PySide6"
 # Optional hardware-decoding libraries (VA-API, PipeWire) are absent on test machines.
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false")
 
-import pytest  # noqa: E402
+import pytest
 
-from grok_video.sandbox.server import SandboxServer  # noqa: E402
+from grok_video.sandbox.server import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,9 +48,18 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     """The sandbox with no faults and an empty request log."""
     sandbox_server.reset()
     sandbox_server.configure(
-        create_faults=[], poll_faults=[], response_style="nested", fail_tasks=False,
-        never_finish=False, expire_downloads=0, truncate_downloads=0, download_rate=None,
-        download_host=None, credits=None, latency=0.0, video_scale=1,
+        create_faults=[],
+        poll_faults=[],
+        response_style="nested",
+        fail_tasks=False,
+        never_finish=False,
+        expire_downloads=0,
+        truncate_downloads=0,
+        download_rate=None,
+        download_host=None,
+        credits=None,
+        latency=0.0,
+        video_scale=1,
     )
     yield sandbox_server
     sandbox_server.reset()
@@ -57,7 +67,8 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
 
 def posts(server: SandboxServer) -> list[dict[str, Any]]:
     return [
-        r for r in server.requests()
+        r
+        for r in server.requests()
         if r["method"] == "POST" and str(r["path"]).endswith("/videos/generations")
     ]
 
@@ -114,14 +125,22 @@ class Cli:
 
     def __call__(self, *args: str, stdin: str | None = None, timeout: float = 120) -> Result:
         proc = subprocess.run(
-            self.argv(*args), input=stdin, capture_output=True, text=True, env=self.env,
-            timeout=timeout, check=False,
+            self.argv(*args),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+            check=False,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            self.argv(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            self.argv(*args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env=self.env,
         )
 
@@ -150,3 +169,6 @@ def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
         asyncio.set_event_loop(None)
+        # Finalise this test's leftover Qt objects here, on the GUI thread; left to chance, the
+        # collector may run in a server or worker thread, where Qt objects must not die.
+        gc.collect()

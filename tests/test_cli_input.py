@@ -31,7 +31,9 @@ from .conftest import Cli
         (["teleport"], "invalid choice"),
     ],
 )
-def test_bad_input_exits_2_and_sends_nothing(cli: Cli, sandbox, args: list[str], words: str) -> None:
+def test_bad_input_exits_2_and_sends_nothing(
+    cli: Cli, sandbox, args: list[str], words: str
+) -> None:
     result = cli(*args)
     assert result.code == 2, (result.out, result.err)
     assert words in result.err
@@ -90,6 +92,6 @@ def test_jobs_search_status_and_limit(cli: Cli, sandbox) -> None:
 def test_many_processes_opening_a_new_library_at_once(cli: Cli) -> None:
     """The window and a command starting together on a fresh library must not trip each other."""
     procs = [cli.popen("jobs", "--json") for _ in range(6)]
-    results = [p.communicate(timeout=60) + (p.returncode,) for p in procs]
+    results = [(*p.communicate(timeout=60), p.returncode) for p in procs]
     assert [code for _, _, code in results] == [0] * 6, results
     assert all(out.strip() == "[]" for out, _, _ in results)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPlainTextEdit, QPushButton, QTreeView
 
 from grok_video.core.context import AppContext
@@ -28,14 +29,17 @@ class Harness:
         self.loop = qloop
         self.data_dir = data_dir
         self.opened: list[tuple[AppContext, JobsController, MainWindow]] = []
+        # Closed windows stay referenced until teardown: a Qt object collected by Python while
+        # Qt still dispatches to it crashes the process.
+        self.retired: list[tuple[AppContext, JobsController, MainWindow]] = []
 
     def open(self, base_url: str) -> MainWindow:
         ctx = AppContext.open(data_dir=str(self.data_dir), base_url=base_url, log=False)
         controller = JobsController(ctx)
         window = MainWindow(controller)
         self.qtbot.addWidget(window)
-        window.show()
-        self.qtbot.waitExposed(window)
+        window.present()
+        self.qtbot.waitActive(window)
         controller.resume_all()
         self.opened.append((ctx, controller, window))
         return window
@@ -45,13 +49,23 @@ class Harness:
             ctx, controller, win = entry
             if win is window:
                 win.close()
-                self.loop.run_until_complete(controller.shutdown())
+                done = asyncio.ensure_future(controller.shutdown())
+                self.qtbot.waitUntil(done.done, timeout=10_000)
+                done.result()
                 ctx.close()
                 self.opened.remove(entry)
+                self.retired.append(entry)
 
     def close_all(self) -> None:
         for _, _, window in list(self.opened):
             self.close(window)
+        # Delete every Qt object here, on the GUI thread, not whenever (and wherever) the
+        # garbage collector would get to it.
+        for _, controller, window in self.retired:
+            window.deleteLater()
+            controller.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        self.retired.clear()
 
 
 @pytest.fixture
@@ -79,7 +93,7 @@ def until(qtbot, condition: Callable[[], bool], timeout: int = 30_000) -> None:
 def test_prompt_to_playing_video_with_ctrl_return(harness: Harness, qtbot, sandbox) -> None:
     window = harness.open(sandbox.url)
     prompt = window.findChild(QPlainTextEdit, "promptEdit")
-    assert QApplication.focusWidget() is prompt
+    until(qtbot, lambda: QApplication.focusWidget() is prompt, timeout=5000)
     qtbot.keyClicks(prompt, "A lighthouse in a storm")
     assert window.count_label.text() == "23 / 5,000"
     qtbot.keyClick(prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -217,7 +231,9 @@ def test_search_filters_the_jobs_list(harness: Harness, qtbot, sandbox) -> None:
     until(qtbot, lambda: all(j.status.ended for j in window.model._jobs))
 
 
-def test_jobs_model_passes_the_model_tester(qtmodeltester, harness: Harness, qtbot, sandbox) -> None:
+def test_jobs_model_passes_the_model_tester(
+    qtmodeltester, harness: Harness, qtbot, sandbox
+) -> None:
     window = harness.open(sandbox.url)
     window.prompt_edit.setPlainText("Model check")
     window.submit()

@@ -25,9 +25,7 @@ def keyring_cli(cli: Cli) -> Cli:
 
 
 def _files_containing(folder: Path, needle: str) -> list[Path]:
-    return [
-        p for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()
-    ]
+    return [p for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
 
 def test_the_key_round_trips_through_the_secret_service(keyring_cli: Cli, sandbox) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import socket
 from pathlib import Path
@@ -13,7 +14,9 @@ from .conftest import Cli, posts
 
 
 def test_generate_wait_ends_with_a_verified_local_video(cli: Cli, sandbox) -> None:
-    result = cli("generate", "A red fox in fresh snow", "--aspect-ratio", "9:16", "--wait", "--json")
+    result = cli(
+        "generate", "A red fox in fresh snow", "--aspect-ratio", "9:16", "--wait", "--json"
+    )
     assert result.code == 0, result.err
     record = result.json()
     assert record["status"] == "completed"
@@ -55,7 +58,7 @@ def test_429_honours_retry_after_with_the_same_key(cli: Cli, sandbox) -> None:
     attempts = posts(sandbox)
     assert len(attempts) == 3
     assert {a["headers"]["idempotency-key"] for a in attempts} == {result.json()["id"]}
-    gaps = [b["time"] - a["time"] for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b["time"] - a["time"] for a, b in itertools.pairwise(attempts)]
     assert all(gap >= 0.99 for gap in gaps), gaps
     assert result.json()["status"] == "completed"
 
@@ -77,7 +80,9 @@ def test_503_is_retried(cli: Cli, sandbox) -> None:
         (400, "bad request body", 1, "invalid_request"),
     ],
 )
-def test_refusals_are_not_retried(cli: Cli, sandbox, status, message, exit_code, error_code) -> None:
+def test_refusals_are_not_retried(
+    cli: Cli, sandbox, status, message, exit_code, error_code
+) -> None:
     sandbox.configure(create_faults=[{"status": status, "message": message}])
     result = cli("generate", "Refused", "--wait", "--json")
     assert result.code == exit_code, result.err

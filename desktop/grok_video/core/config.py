@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from urllib.parse import urlsplit
 
 from .errors import InvalidInput
@@ -27,9 +28,23 @@ def is_loopback_host(host: str | None) -> bool:
 def normalise_base_url(url: str) -> str:
     """Check a base URL and return it without a trailing slash; raise InvalidInput if unusable."""
     text = url.strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"{url!r} is not a web address: use something like {DEFAULT_BASE_URL}.")
+    not_an_address = InvalidInput(
+        f"{url!r} is not a web address: use something like {DEFAULT_BASE_URL}."
+    )
+    if not text or any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise not_an_address
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        raise not_an_address from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise not_an_address
+    if not re.fullmatch(r"[A-Za-z0-9.-]+", host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise not_an_address from None
     try:
         _ = parts.port
     except ValueError:

@@ -139,9 +139,9 @@ class GenerationRequest:
         prompt = self.prompt.strip()
         if self.kind is Kind.TEXT and not prompt:
             raise InvalidInput("The prompt is empty: describe the video you want.")
-        if len(self.prompt) > PROMPT_LIMIT:
+        if len(prompt) > PROMPT_LIMIT:
             raise InvalidInput(
-                f"The prompt is {len(self.prompt):,} characters long; "
+                f"The prompt is {len(prompt):,} characters long; "
                 f"the service takes at most {PROMPT_LIMIT:,}."
             )
 

@@ -66,6 +66,8 @@ class JobRunner:
         self._listeners: list[Listener] = []
         self._image_resolver = image_resolver
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Jobs this runner is working on right now (the store's lease covers other processes).
+        self._active: set[str] = set()
 
     # -- plumbing ---------------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -95,11 +97,23 @@ class JobRunner:
             return self.config.base_url
         return job.base_url or self.config.base_url
 
+    def _take(self, job_id: str) -> bool:
+        """Start working on a job unless this runner or another process already is."""
+        if job_id in self._active or not self.store.claim(job_id):
+            return False
+        self._active.add(job_id)
+        return True
+
+    def _let_go(self, job_id: str) -> None:
+        self._active.discard(job_id)
+        self.store.release(job_id)
+
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run a coroutine as a task we keep a strong reference to until it ends."""
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(report_task_failure)
         return task
 
     async def aclose(self) -> None:
@@ -140,7 +154,7 @@ class JobRunner:
             base_url=self.config.base_url,
         )
         self.store.insert_job(job, request_body=body)
-        self.store.claim(job.id)
+        self._take(job.id)
         self._emit(job)
         return job
 
@@ -185,30 +199,26 @@ class JobRunner:
         )
 
     async def submit(self, request: GenerationRequest) -> Job:
+        """Prepare and send; a running job is left for follow() or a later resume."""
         job = self.prepare(request)
         try:
             return await self.send(job.id)
         finally:
-            if self.store.get_job(job.id).status is not JobStatus.RUNNING:
-                self.store.release(job.id)
+            self._let_go(job.id)
 
     async def run_prepared(self, job_id: str) -> Job:
         """Send a prepared job and follow it to its end."""
         try:
             job = await self.send(job_id)
+            if job.status is JobStatus.RUNNING:
+                job = await self._carry_on(job_id)
+            return job
         finally:
-            if self.store.get_job(job_id).status is not JobStatus.RUNNING:
-                self.store.release(job_id)
-        if job.status is JobStatus.RUNNING:
-            job = await self.follow(job_id)
-        return job
+            self._let_go(job_id)
 
     async def generate(self, request: GenerationRequest) -> Job:
-        """Submit and follow to the end."""
-        job = await self.submit(request)
-        if job.status is JobStatus.RUNNING:
-            job = await self.follow(job.id)
-        return job
+        """Prepare, send and follow to the end."""
+        return await self.run_prepared(self.prepare(request).id)
 
     def retry(self, job_id: str) -> Job:
         """The user's explicit "retry, may charge again" for an unknown job: a new job.
@@ -233,7 +243,7 @@ class JobRunner:
             retry_of=old.id,
         )
         self.store.insert_job(job, request_body=body)
-        self.store.claim(job.id)
+        self._take(job.id)
         self._emit(job)
         self._update(
             old.id,
@@ -255,35 +265,38 @@ class JobRunner:
 
         With once=True: a single status check; a finished video is still downloaded.
         """
-        if not self.store.claim(job_id):
-            log.info("Job %s is being worked on by another process", job_id)
+        if not self._take(job_id):
+            log.info("Job %s is already being worked on", job_id)
             return self.store.get_job(job_id)
         try:
-            job = self.store.get_job(job_id)
-            expired_refreshes = 0
-            while True:
-                if job.status is JobStatus.RUNNING:
-                    job = await self._poll_until_done(job, once=once)
-                    if once and job.status is JobStatus.RUNNING:
-                        return job
-                elif job.status is JobStatus.DOWNLOADING:
-                    try:
-                        job = await self._download(job)
-                    except LinkExpired:
-                        if expired_refreshes >= 1 or job.task_id is None:
-                            return self._fail(
-                                job,
-                                "link_expired",
-                                "The video's download link expired before it could be saved.",
-                                charged=True,
-                            )
-                        expired_refreshes += 1
-                        log.info("Download link of %s expired; asking for a fresh one", job.id)
-                        job = self._update(job.id, status=JobStatus.RUNNING)
-                else:
-                    return job
+            return await self._carry_on(job_id, once=once)
         finally:
-            self.store.release(job_id)
+            self._let_go(job_id)
+
+    async def _carry_on(self, job_id: str, *, once: bool = False) -> Job:
+        job = self.store.get_job(job_id)
+        expired_refreshes = 0
+        while True:
+            if job.status is JobStatus.RUNNING:
+                job = await self._poll_until_done(job, once=once)
+                if once and job.status is JobStatus.RUNNING:
+                    return job
+            elif job.status is JobStatus.DOWNLOADING:
+                try:
+                    job = await self._download(job)
+                except LinkExpired:
+                    if expired_refreshes >= 1 or job.task_id is None:
+                        return self._fail(
+                            job,
+                            "link_expired",
+                            "The video's download link expired before it could be saved.",
+                            charged=True,
+                        )
+                    expired_refreshes += 1
+                    log.info("Download link of %s expired; asking for a fresh one", job.id)
+                    job = self._update(job.id, status=JobStatus.RUNNING)
+            else:
+                return job
 
     def _fail(self, job: Job, code: str, message: str, *, charged: bool = False) -> Job:
         return self._update(
@@ -442,7 +455,7 @@ class JobRunner:
         followers = []
         for job in self.store.unfinished_jobs():
             if job.status is JobStatus.SUBMITTING:
-                if self.store.claim(job.id):
+                if self._take(job.id):
                     self._update(
                         job.id,
                         status=JobStatus.UNKNOWN,
@@ -450,10 +463,21 @@ class JobRunner:
                         error_message="The app stopped while sending this job; it may or may "
                         "not have been started (and charged). Retry only if it never shows up.",
                     )
-                    self.store.release(job.id)
+                    self._let_go(job.id)
                 continue
             followers.append(self.follow(job.id, once=once))
         return list(await asyncio.gather(*followers))
+
+
+def report_task_failure(task: asyncio.Future[Any]) -> None:
+    """Hand an unexpected error of a background task to the loop's one exception handler."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        task.get_loop().call_exception_handler(
+            {"message": "A background job task failed", "exception": exc, "future": task}
+        )
 
 
 def exit_code_for(job: Job) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 
 from .errors import KeyProblem, KeyringUnavailable
@@ -59,9 +60,7 @@ def _backend_name(backend: object) -> str:
 
 
 def clean_key(key: str) -> str:
-    cleaned = key.strip()
-    if cleaned.lower().startswith("bearer "):
-        cleaned = cleaned[7:].strip()
+    cleaned = re.sub(r"(?i)^bearer(\s+|$)", "", key.strip()).strip()
     if not cleaned:
         raise KeyProblem("The API key is empty.")
     if any(ch.isspace() for ch in cleaned) or not cleaned.isprintable():

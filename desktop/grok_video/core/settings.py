@@ -15,6 +15,14 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://apiin.one"
 
 
+_OPTIONAL_TYPES: dict[str, type] = {
+    "last_duration": int,
+    "last_aspect_ratio": str,
+    "last_resolution": str,
+    "last_mode": str,
+}
+
+
 @dataclass
 class Settings:
     base_url: str = DEFAULT_BASE_URL
@@ -51,7 +59,13 @@ class Settings:
             if name not in known:
                 continue
             default = getattr(defaults, name)
-            if default is None or value is None or isinstance(value, type(default)):
+            expected = _OPTIONAL_TYPES.get(name)
+            if expected is not None:
+                if value is None or (isinstance(value, expected) and not isinstance(value, bool)):
+                    values[name] = value
+            elif isinstance(value, type(default)) and not (
+                isinstance(value, bool) and not isinstance(default, bool)
+            ):
                 values[name] = value
             elif isinstance(default, float) and isinstance(value, int):
                 values[name] = float(value)

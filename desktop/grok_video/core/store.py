@@ -354,11 +354,11 @@ class Store:
     ) -> list[Job]:
         sql, args = self._query("SELECT jobs.*", search, statuses)
         sql += " ORDER BY jobs.created_at DESC, jobs.rowid DESC"
-        if limit is not None:
-            if limit < 0:
-                raise InvalidInput("--limit must be 0 or more.")
+        if limit is not None and limit < 0:
+            raise InvalidInput("--limit must be 0 or more.")
+        if limit is not None or offset:
             sql += " LIMIT ? OFFSET ?"
-            args += [limit, offset]
+            args += [-1 if limit is None else limit, offset]
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [self._row_to_job(r) for r in rows]

@@ -14,7 +14,7 @@ os.environ.setdefault("QT_API", "PySide6")
 
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_DISPLAY_NAME, APP_NAME, __version__
@@ -84,13 +84,11 @@ async def run_window(ctx: AppContext, reporter: ErrorReporter, *, ask_key: bool 
     loop.set_exception_handler(reporter.loop_handler)
     controller = JobsController(ctx)
     window = MainWindow(controller)
+    controller.setParent(window)  # deleted with the window, on this thread
     reporter.window = window
     closed = asyncio.Event()
     window.closed.connect(closed.set)
-    window.show()
-    if QGuiApplication.platformName() not in ("offscreen", "minimal"):
-        window.raise_()
-        window.activateWindow()
+    window.present()
     try:
         if ask_key and controller.needs_key():
             try:

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QPainter
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -338,6 +345,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         # -- status bar and menus ------------------------------------------------------------
+        self._error_colour = QTimer(self)  # owned by the window: never outlives it
+        self._error_colour.setSingleShot(True)
+        self._error_colour.timeout.connect(lambda: self.statusBar().setStyleSheet(""))
         self.service_label = QLabel(self)
         self.service_label.setObjectName("serviceLabel")
         self.statusBar().addPermanentWidget(self.service_label)
@@ -384,7 +394,7 @@ class MainWindow(QMainWindow):
 
     # -- composer -------------------------------------------------------------------------------
     def _update_count(self) -> None:
-        length = len(self.prompt_edit.toPlainText())
+        length = len(self.prompt_edit.toPlainText().strip())  # what is sent
         self.count_label.setText(f"{length:,} / {PROMPT_LIMIT:,}")
         over = length > PROMPT_LIMIT
         self.count_label.setStyleSheet("color: #c62828; font-weight: bold" if over else "")
@@ -501,7 +511,7 @@ class MainWindow(QMainWindow):
     def show_error(self, text: str) -> None:
         self.statusBar().setStyleSheet("QStatusBar { color: #c62828; }")
         self.statusBar().showMessage(text, 15000)
-        QTimer.singleShot(15000, lambda: self.statusBar().setStyleSheet(""))
+        self._error_colour.start(15000)
 
     # -- dialogs --------------------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -525,6 +535,14 @@ class MainWindow(QMainWindow):
 
         dialog.finished.connect(finished)
         dialog.open()
+
+    def present(self) -> None:
+        """Show the window in front with the prompt ready for typing."""
+        self.show()
+        if QGuiApplication.platformName() not in ("offscreen", "minimal"):
+            self.raise_()  # the offscreen platform cannot raise and warns about it
+        self.activateWindow()
+        self.prompt_edit.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     # -- closing --------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

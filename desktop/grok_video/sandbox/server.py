@@ -63,19 +63,34 @@ IMAGE_PREFIXES = ("http://", "https://", "data:image/")
 # The status words each answer style uses for the task states.
 STATUS_WORDS: dict[str, dict[str, str]] = {
     "nested": {
-        "pending": "PENDING", "running": "IN_PROGRESS", "done": "COMPLETED", "failed": "FAILED",
+        "pending": "PENDING",
+        "running": "IN_PROGRESS",
+        "done": "COMPLETED",
+        "failed": "FAILED",
     },
     "flat": {
-        "pending": "pending", "running": "processing", "done": "succeeded", "failed": "failed",
+        "pending": "pending",
+        "running": "processing",
+        "done": "succeeded",
+        "failed": "failed",
     },
     "result_urls": {
-        "pending": "waiting", "running": "generating", "done": "success", "failed": "fail",
+        "pending": "waiting",
+        "running": "generating",
+        "done": "success",
+        "failed": "fail",
     },
     "result_json": {
-        "pending": "queuing", "running": "running", "done": "SUCCESS", "failed": "error",
+        "pending": "queuing",
+        "running": "running",
+        "done": "SUCCESS",
+        "failed": "error",
     },
     "top_level": {
-        "pending": "queued", "running": "processing", "done": "done", "failed": "failed",
+        "pending": "queued",
+        "running": "processing",
+        "done": "done",
+        "failed": "failed",
     },
 }
 RESPONSE_STYLES = tuple(STATUS_WORDS)
@@ -275,9 +290,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _BadRequest(413, "Request body too large")
         return self.rfile.read(length) if length > 0 else b""
 
-    def send_json(
-        self, status: int, payload: object, headers: dict[str, str] | None = None
-    ) -> int:
+    def send_json(self, status: int, payload: object, headers: dict[str, str] | None = None) -> int:
         data = json.dumps(payload).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -737,7 +750,9 @@ class SandboxServer:
         if not failure and not task["never_finish"]:
             # Make the video now, so the completing poll only waits for it if it is slow.
             worker = threading.Thread(
-                target=self._background_video, args=(task_id,), daemon=True,
+                target=self._background_video,
+                args=(task_id,),
+                daemon=True,
                 name=f"sandbox-video-{task_id}",
             )
             self._workers = [w for w in self._workers if w.is_alive()]

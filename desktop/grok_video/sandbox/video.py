@@ -74,14 +74,21 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: _Font, width: int) -> list
     return lines
 
 
-def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, size: int,
-               width: int) -> None:
+def _draw_text(
+    draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, size: int, width: int
+) -> None:
     font = _font(size)
     for candidate in (text, text.encode("ascii", "replace").decode("ascii")):
         try:
             lines = _wrap(draw, candidate, font, width)
-            draw.multiline_text(xy, "\n".join(lines), fill=(255, 255, 255), font=font,
-                                stroke_width=max(1, size // 10), stroke_fill=(0, 0, 0))
+            draw.multiline_text(
+                xy,
+                "\n".join(lines),
+                fill=(255, 255, 255),
+                font=font,
+                stroke_width=max(1, size // 10),
+                stroke_fill=(0, 0, 0),
+            )
             return
         except (UnicodeError, ValueError, OSError):
             continue
