@@ -8,7 +8,15 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -80,6 +88,12 @@ class PromptEdit(QPlainTextEdit):
 class ProgressDelegate(QStyledItemDelegate):
     """Draws a progress bar in the Progress column while a job is active."""
 
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width(), max(hint.height(), option.fontMetrics.height() + 12))
+
     def paint(
         self,
         painter: QPainter,
@@ -96,7 +110,7 @@ class ProgressDelegate(QStyledItemDelegate):
             return
         progress = index.data(Roles.Progress)
         bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(4, 4, -4, -4)
+        bar.rect = option.rect.adjusted(4, 3, -4, -3)
         bar.minimum = 0
         bar.maximum = 100 if progress is not None else 0  # 0..0 is indeterminate
         bar.progress = int(progress or 0)
