@@ -13,7 +13,7 @@ from typing import Any
 os.environ.setdefault("QT_API", "PySide6")
 
 import qasync
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -111,17 +111,21 @@ def run_app(
 ) -> int:
     app = make_app()
     reporter = ErrorReporter()
+    previous_hook = sys.excepthook
     sys.excepthook = reporter.excepthook
     try:
-        ctx = AppContext.open(data_dir=data_dir, base_url=base_url, sandbox=sandbox)
-    except GrokVideoError as exc:
-        box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, exc.message)
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.exec()  # not inside a coroutine: the loop has not started yet
-        return int(exc.exit_code)
-    try:
-        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-            return runner.run(run_window(ctx, reporter))
+        try:
+            ctx = AppContext.open(data_dir=data_dir, base_url=base_url, sandbox=sandbox)
+        except GrokVideoError as exc:
+            box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, exc.message)
+            box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            box.exec()  # not inside a coroutine: the loop has not started yet
+            return int(exc.exit_code)
+        try:
+            with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+                return runner.run(run_window(ctx, reporter))
+        finally:
+            ctx.close()
+            app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     finally:
-        ctx.close()
-        app.processEvents()
+        sys.excepthook = previous_hook
