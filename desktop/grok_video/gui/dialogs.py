@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import GrokVideoError
 from .adapter import JobsController
+from .style import error_label
 
 KEY_HELP_URL = "https://apiin.one"
 
@@ -86,11 +87,7 @@ class KeyDialog(QDialog):
         row.addWidget(self.key_edit, 1)
         row.addWidget(self.show_button)
 
-        self.error_label = QLabel("", self)
-        self.error_label.setObjectName("keyError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828")
-        self.error_label.hide()
+        self.error_label = error_label(self, "keyError")
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -152,11 +149,7 @@ class SettingsDialog(QDialog):
         key_row.addWidget(self.replace_button)
         key_row.addWidget(self.delete_button)
 
-        self.error_label = QLabel("", self)
-        self.error_label.setObjectName("settingsError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828")
-        self.error_label.hide()
+        self.error_label = error_label(self, "settingsError")
 
         form = QFormLayout()
         form.addRow("Service address", self.base_url_edit)

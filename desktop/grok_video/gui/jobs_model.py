@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from ..core.models import Job, JobStatus
+from .style import ERROR_COLOUR, WARNING_COLOUR
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -178,9 +179,9 @@ class JobsModel(QAbstractTableModel):
             return "\n\n".join(parts)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.Status:
             if job.status is JobStatus.FAILED:
-                return QColor("#c62828")
+                return QColor(ERROR_COLOUR)
             if job.status is JobStatus.UNKNOWN:
-                return QColor("#b26a00")
+                return QColor(WARNING_COLOUR)
             if job.status is JobStatus.COMPLETED:
                 return QApplication.palette().color(QPalette.ColorRole.Text)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (

@@ -64,6 +64,7 @@ from .adapter import JobsController
 from .dialogs import KeyDialog, SettingsDialog, confirm, dialog_result
 from .jobs_model import STATUS_TEXT, Column, JobsFilter, JobsModel, Roles
 from .player import PlayerPanel
+from .style import ERROR_COLOUR, error_label
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +156,7 @@ class DetailsPanel(QFrame):
         self.meta.setObjectName("detailsMeta")
         self.meta.setWordWrap(True)
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error = QLabel(self)
-        self.error.setObjectName("detailsError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828")
+        self.error = error_label(self, "detailsError")
         self.retry_button = QPushButton("Retry — may charge again", self)
         self.retry_button.setObjectName("retryButton")
         self.retry_button.setToolTip(
@@ -411,7 +409,7 @@ class MainWindow(QMainWindow):
         length = len(self.prompt_edit.toPlainText().strip())  # what is sent
         self.count_label.setText(f"{length:,} / {PROMPT_LIMIT:,}")
         over = length > PROMPT_LIMIT
-        self.count_label.setStyleSheet("color: #c62828; font-weight: bold" if over else "")
+        self.count_label.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold" if over else "")
         self.count_label.setToolTip(
             f"{length - PROMPT_LIMIT:,} characters over the limit" if over else "Characters used"
         )
@@ -523,7 +521,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def show_error(self, text: str) -> None:
-        self.statusBar().setStyleSheet("QStatusBar { color: #c62828; }")
+        self.statusBar().setStyleSheet(f"QStatusBar {{ color: {ERROR_COLOUR}; }}")
         self.statusBar().showMessage(text, 15000)
         self._error_colour.start(15000)
 
