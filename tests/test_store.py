@@ -527,7 +527,8 @@ def test_migration_from_an_older_version_backs_up_first(
     job = make_job()
     old.insert_job(job)
     old.close()
-    assert raw_scalar(db_path, "PRAGMA user_version") == 1
+    current = store_mod.SCHEMA_VERSION
+    assert raw_scalar(db_path, "PRAGMA user_version") == current
 
     seen_when_step_ran: list[list[Path]] = []
 
@@ -535,8 +536,8 @@ def test_migration_from_an_older_version_backs_up_first(
         seen_when_step_ran.append(sorted(backups.glob("*")) if backups.exists() else [])
         _v2_add_tags(db)
 
-    monkeypatch.setattr(store_mod, "MIGRATIONS", (store_mod._v1, step_two))
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_mod, "MIGRATIONS", (*store_mod.MIGRATIONS, step_two))
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", current + 1)
 
     upgraded = Store(db_path, backups_dir=backups)
     try:
@@ -544,13 +545,13 @@ def test_migration_from_an_older_version_backs_up_first(
     finally:
         upgraded.close()
 
-    assert raw_scalar(db_path, "PRAGMA user_version") == 2
+    assert raw_scalar(db_path, "PRAGMA user_version") == current + 1
     assert "tags" in table_names(db_path)
     # The backup existed before the step ran, and holds the library as it was (version 1).
     assert len(seen_when_step_ran) == 1
     assert len(seen_when_step_ran[0]) == 1
     backup = seen_when_step_ran[0][0]
-    assert raw_scalar(backup, "PRAGMA user_version") == 1
+    assert raw_scalar(backup, "PRAGMA user_version") == current
     assert "tags" not in table_names(backup)
     assert raw_scalar(backup, "SELECT prompt FROM jobs WHERE id = ?", (job.id,)) == job.prompt
 
@@ -565,13 +566,14 @@ def test_failing_migration_step_rolls_back(
         db.execute("INSERT INTO half_made VALUES ('partial')")
         raise RuntimeError("migration step failed halfway")
 
-    monkeypatch.setattr(store_mod, "MIGRATIONS", (store_mod._v1, broken_step))
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    current = store_mod.SCHEMA_VERSION
+    monkeypatch.setattr(store_mod, "MIGRATIONS", (*store_mod.MIGRATIONS, broken_step))
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", current + 1)
 
     with pytest.raises(RuntimeError, match="halfway"):
         Store(db_path, backups_dir=tmp_path / "backups")
 
-    assert raw_scalar(db_path, "PRAGMA user_version") == 1
+    assert raw_scalar(db_path, "PRAGMA user_version") == current
     assert "half_made" not in table_names(db_path)
     assert "jobs" in table_names(db_path)
 
@@ -887,3 +889,32 @@ def test_body_of_image_to_video_uses_the_resolved_image_urls() -> None:
         "aspect_ratio": "9:16",
     }
     assert "prompt" not in body
+
+
+def test_a_version_1_library_upgrades_with_its_jobs_and_a_backup(
+    monkeypatch: pytest.MonkeyPatch, db_path: Path, tmp_path: Path
+) -> None:
+    """The real step from the first release's schema to the image-to-video one."""
+    backups = tmp_path / "backups"
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "MIGRATIONS", (store_mod._v1,))
+        m.setattr(store_mod, "SCHEMA_VERSION", 1)
+        Store(db_path, backups_dir=backups).close()
+    con = sqlite3.connect(db_path)
+    con.execute(
+        "INSERT INTO jobs (id, status, kind, prompt, created_at, updated_at) "
+        "VALUES ('a' || hex(randomblob(15)), 'completed', 'text-to-video', 'old clip', "
+        "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+    )
+    con.commit()
+    con.close()
+
+    upgraded = Store(db_path, backups_dir=backups)
+    try:
+        [job] = upgraded.list_jobs(search="old")
+        assert job.prompt == "old clip" and job.parent_id is None and job.source_image is None
+    finally:
+        upgraded.close()
+    assert raw_scalar(db_path, "PRAGMA user_version") == store_mod.SCHEMA_VERSION
+    [backup] = backups.glob("library-v1-*.sqlite3")
+    assert raw_scalar(backup, "PRAGMA user_version") == 1

@@ -132,15 +132,13 @@ class AppContext:
                 key = fixed_key if fixed_key is not None else self.api_key()
                 return ApiInOneClient(base, key, timing=timing)
 
-            from .images import resolve_images
-
             config = RunnerConfig(
                 base_url=self.base_url,
                 provider=self.provider,
                 deadline=timedelta(minutes=max(0.01, self.settings.deadline_minutes)),
                 timing=timing,
             )
-            self._runner = JobRunner(self.store, self.paths, config, factory, resolve_images)
+            self._runner = JobRunner(self.store, self.paths, config, factory)
         return self._runner
 
     def close(self) -> None:

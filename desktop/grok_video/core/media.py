@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,3 +70,33 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(1024 * 1024):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def extract_last_frame(video: Path, target: Path) -> Path:
+    """Save the video's final frame as a PNG (for "animate the last frame")."""
+    try:
+        container = av.open(str(video), mode="r")
+    except (av.error.FFmpegError, OSError) as exc:
+        raise NotAVideo(f"cannot open the video: {exc}") from exc
+    try:
+        if not container.streams.video:
+            raise NotAVideo("the file has no video stream")
+        stream = container.streams.video[0]
+        last = None
+        if container.duration and container.duration > 2_000_000:
+            # Jump to about a second before the end; decoding starts at the keyframe before it.
+            container.seek(container.duration - 1_000_000, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            last = frame
+        if last is None:
+            raise NotAVideo("no frame of the video could be decoded")
+        image = last.to_image()  # type: ignore[no-untyped-call]
+    except av.error.FFmpegError as exc:
+        raise NotAVideo(f"the video data is damaged: {exc}") from exc
+    finally:
+        container.close()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    image.save(partial, format="PNG")
+    os.replace(partial, target)
+    return target

@@ -145,7 +145,7 @@ class GenerationRequest:
                 f"the service takes at most {PROMPT_LIMIT:,}."
             )
 
-    def body(self, image_urls: list[str] | None = None) -> dict[str, Any]:
+    def body(self, image_urls: list[Any] | None = None) -> dict[str, Any]:
         """The JSON body of the create call; image_urls are the resolved (sendable) image URLs."""
         body: dict[str, Any] = {"model": MODEL_IMAGE if self.images else MODEL_TEXT}
         if self.prompt.strip():
@@ -182,6 +182,8 @@ class Job:
     finished_at: datetime | None = None
     deadline_at: datetime | None = None
     retry_of: str | None = None
+    parent_id: str | None = None  # the job whose last frame this one animates
+    source_image: str | None = None  # the library's own copy of the animated picture
     note: str | None = None
     duration_s: float | None = None
     width: int | None = None
@@ -212,6 +214,8 @@ class Job:
             "provider": self.provider,
             "submitted_at": iso(self.submitted_at),
             "retry_of": self.retry_of,
+            "parent_id": self.parent_id,
+            "source_image": self.source_image,
             "note": self.note,
             "video": (
                 {"duration": self.duration_s, "width": self.width, "height": self.height}

@@ -32,6 +32,16 @@ class AppPaths:
         return self.data_dir / "partial"
 
     @property
+    def images_dir(self) -> Path:
+        """The library's copies of the pictures that were animated."""
+        return self.data_dir / "images"
+
+    @property
+    def incoming_dir(self) -> Path:
+        """Pictures on their way in (pasted, or a video's last frame) before a job owns them."""
+        return self.data_dir / "incoming"
+
+    @property
     def thumbnails_dir(self) -> Path:
         return self.data_dir / "thumbnails"
 

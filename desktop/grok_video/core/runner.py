@@ -14,17 +14,22 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from .client import ApiInOneClient, BadDownload, LinkExpired, Retryable, Timing, backoff_delay
 from .errors import (
     GrokVideoError,
     InsufficientCredits,
+    InvalidInput,
     OutcomeUnknown,
     Rejected,
     Unavailable,
 )
-from .fsutil import replace_into_place
+from .fsutil import atomic_write_bytes, replace_into_place
+from .images import MAX_FILE_BYTES, data_url, is_web_url, prepare_local_image
 from .media import NotAVideo, probe_and_verify, sha256_file
 from .models import CREDITS_PER_VIDEO, GenerationRequest, Job, JobStatus, utc_now
 from .paths import AppPaths
@@ -38,6 +43,7 @@ ClientFactory = Callable[[str], ApiInOneClient]  # base_url -> client
 
 PROVIDER_APIINONE = "apiinone"
 PROVIDER_SANDBOX = "sandbox"
+LOCAL_IMAGE = "$library_image"  # in a stored request: a picture kept in the library
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,6 @@ class JobRunner:
         paths: AppPaths,
         config: RunnerConfig,
         client_factory: ClientFactory,
-        image_resolver: Callable[[tuple[str, ...]], list[str]] | None = None,
     ) -> None:
         self.store = store
         self.paths = paths
@@ -64,7 +69,6 @@ class JobRunner:
         self._clients: dict[str, ApiInOneClient] = {}
         self._retired: list[ApiInOneClient] = []
         self._listeners: list[Listener] = []
-        self._image_resolver = image_resolver
         self._tasks: set[asyncio.Task[Any]] = set()
         # Jobs this runner is working on right now (the store's lease covers other processes).
         self._active: set[str] = set()
@@ -135,15 +139,20 @@ class JobRunner:
         self._clients.clear()
 
     # -- submit -----------------------------------------------------------------------------
-    def prepare(self, request: GenerationRequest) -> Job:
-        """Validate, then commit the job and its request to the store. Nothing is sent yet."""
+    def prepare(self, request: GenerationRequest, *, parent_id: str | None = None) -> Job:
+        """Validate, then commit the job and its request to the store. Nothing is sent yet.
+
+        A local picture is checked, oriented and scaled now, and kept in the library; the
+        stored request points at that copy instead of holding megabytes of base64.
+        """
         request.validate()
-        image_urls = list(request.images)
-        if request.images and self._image_resolver is not None:
-            image_urls = self._image_resolver(request.images)
-        body = request.body(image_urls)
+        job_id = uuid.uuid4().hex
+        sendable, source_image = self._keep_pictures(job_id, request.images)
+        body = request.body(sendable)
         job = Job(
-            id=uuid.uuid4().hex,
+            id=job_id,
+            parent_id=parent_id,
+            source_image=source_image,
             status=JobStatus.SUBMITTING,
             kind=request.kind,
             prompt=request.prompt.strip(),
@@ -158,12 +167,84 @@ class JobRunner:
         self._emit(job)
         return job
 
+    def _keep_pictures(self, job_id: str, images: tuple[str, ...]) -> tuple[list[Any], str | None]:
+        sendable: list[Any] = []
+        kept: str | None = None
+        for index, item in enumerate(images):
+            text = item.strip()
+            if is_web_url(text):
+                sendable.append(text)
+                continue
+            if "://" in text or text.startswith("data:"):
+                raise InvalidInput(f"{text[:60]!r}: use an http(s) address or a local picture.")
+            data, mime = prepare_local_image(Path(text).expanduser())
+            suffix = ".png" if mime == "image/png" else ".jpg"
+            name = f"{job_id}{suffix}" if index == 0 else f"{job_id}-{index}{suffix}"
+            target = self.paths.images_dir / name
+            atomic_write_bytes(target, data)
+            sendable.append({LOCAL_IMAGE: name})
+            kept = kept or str(target)
+        return sendable, kept
+
+    def _inline_pictures(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Turn the stored references to kept pictures back into data: URLs for sending."""
+        urls = body.get("image_urls")
+        if not isinstance(urls, list):
+            return body
+        inlined: list[Any] = []
+        for url in urls:
+            if isinstance(url, dict) and LOCAL_IMAGE in url:
+                path = self.paths.images_dir / str(url[LOCAL_IMAGE])
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise InvalidInput(
+                        f"The picture for this job is missing from the library ({path.name})."
+                    ) from exc
+                mime = "image/png" if path.suffix == ".png" else "image/jpeg"
+                inlined.append(data_url(data, mime))
+            else:
+                inlined.append(url)
+        return {**body, "image_urls": inlined}
+
+    async def _copy_web_picture(self, job: Job) -> Job:
+        """Keep a copy of a picture given by URL, so the library shows it offline. Best effort."""
+        if job.source_image is not None or not job.images or not is_web_url(job.images[0]):
+            return job
+        incoming = self.paths.incoming_dir / f"{job.id}.download"
+        try:
+            incoming.parent.mkdir(parents=True, exist_ok=True)
+            async with (
+                httpx.AsyncClient(timeout=20, follow_redirects=True, trust_env=False) as http,
+                http.stream("GET", job.images[0]) as response,
+            ):
+                response.raise_for_status()
+                size = 0
+                with open(incoming, "wb") as fh:
+                    async for chunk in response.aiter_raw():
+                        size += len(chunk)
+                        if size > MAX_FILE_BYTES:
+                            raise InvalidInput("the picture is too large to keep")
+                        fh.write(chunk)
+            data, mime = await asyncio.to_thread(prepare_local_image, incoming)
+            target = self.paths.images_dir / (job.id + (".png" if mime == "image/png" else ".jpg"))
+            await asyncio.to_thread(atomic_write_bytes, target, data)
+        except (httpx.HTTPError, InvalidInput, OSError) as exc:
+            log.info("Could not keep a copy of the picture of job %s: %s", job.id, exc)
+            return job
+        finally:
+            incoming.unlink(missing_ok=True)
+        return self._update(job.id, source_image=str(target))
+
     async def send(self, job_id: str) -> Job:
         """The one paid call. Runs once per job; its outcome is always recorded."""
         job = self.store.get_job(job_id)
         if job.status is not JobStatus.SUBMITTING:
             raise GrokVideoError(f"Job {job_id} was already sent.")
-        body = self.store.request_body(job_id) or {}
+        try:
+            body = self._inline_pictures(self.store.request_body(job_id) or {})
+        except InvalidInput as exc:
+            return self._fail(job, "invalid_input", exc.message)
         try:
             task_id = await self._client(job).create(body, idempotency_key=job.id)
         except asyncio.CancelledError:
@@ -211,6 +292,7 @@ class JobRunner:
         try:
             job = await self.send(job_id)
             if job.status is JobStatus.RUNNING:
+                job = await self._copy_web_picture(job)
                 job = await self._carry_on(job_id)
             return job
         finally:
@@ -241,6 +323,8 @@ class JobRunner:
             provider=self.config.provider,
             base_url=self.config.base_url,
             retry_of=old.id,
+            parent_id=old.parent_id,
+            source_image=old.source_image,
         )
         self.store.insert_job(job, request_body=body)
         self._take(job.id)

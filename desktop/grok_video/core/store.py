@@ -87,8 +87,15 @@ def _v1(db: sqlite3.Connection) -> None:
     )
 
 
+def _v2(db: sqlite3.Connection) -> None:
+    """Image-to-video: the parent of a last-frame chain and the kept source picture."""
+    db.execute("ALTER TABLE jobs ADD COLUMN parent_id TEXT")
+    db.execute("ALTER TABLE jobs ADD COLUMN source_image TEXT")
+    db.execute("CREATE INDEX jobs_parent ON jobs(parent_id) WHERE parent_id IS NOT NULL")
+
+
 # Each step takes the database from version i to i + 1, inside one transaction.
-MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1,)
+MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _JOB_COLUMNS = (
@@ -114,6 +121,8 @@ _JOB_COLUMNS = (
     "finished_at",
     "deadline_at",
     "retry_of",
+    "parent_id",
+    "source_image",
     "note",
     "duration_s",
     "width",
@@ -263,6 +272,8 @@ class Store:
             finished_at=parse_iso(row["finished_at"]),
             deadline_at=parse_iso(row["deadline_at"]),
             retry_of=row["retry_of"],
+            parent_id=row["parent_id"],
+            source_image=row["source_image"],
             note=row["note"],
             duration_s=row["duration_s"],
             width=row["width"],
