@@ -59,6 +59,11 @@ def _open_checked(path: Path) -> Image.Image:
     return image
 
 
+def check_picture_header(path: Path) -> None:
+    """The cheap check (size, format, pixel count from the header alone); raises InvalidInput."""
+    _open_checked(path).close()
+
+
 def prepare_local_image(path: Path) -> tuple[bytes, str]:
     """Decode, orient and scale a local picture; return (encoded bytes, MIME type)."""
     image = _open_checked(path)

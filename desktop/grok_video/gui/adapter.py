@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core.config import normalise_base_url
 from ..core.context import AppContext
-from ..core.errors import GrokVideoError, KeyProblem
+from ..core.errors import GrokVideoError, InvalidInput, KeyProblem
+from ..core.media import NotAVideo, extract_last_frame
 from ..core.models import GenerationRequest, Job, JobStatus
 from ..core.secrets import KeyStatus
 
@@ -97,12 +100,12 @@ class JobsController(QObject):
             self.ctx.settings.save(self.ctx.paths.settings_path)
 
     # -- actions --------------------------------------------------------------------------
-    def submit(self, request: GenerationRequest) -> Job | None:
+    def submit(self, request: GenerationRequest, *, parent_id: str | None = None) -> Job | None:
         """Validate and commit the job, then send it in the background. None if refused."""
         try:
             if not self.ctx.is_sandbox:
                 self.ctx.api_key()  # a missing key is said now, before anything is stored
-            job = self.runner.prepare(request)
+            job = self.runner.prepare(request, parent_id=parent_id)
         except GrokVideoError as exc:
             self.errorRaised.emit(exc.message)
             return None
@@ -138,6 +141,25 @@ class JobsController(QObject):
             self.runner.dismiss(job_id)
         except GrokVideoError as exc:
             self.errorRaised.emit(exc.message)
+
+    # -- pictures -------------------------------------------------------------------------
+    def incoming_path(self, suffix: str) -> Path:
+        """A fresh file name for a picture on its way in (pasted data, a last frame)."""
+        folder = self.ctx.paths.incoming_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{uuid.uuid4().hex}{suffix}"
+
+    async def last_frame(self, job_id: str) -> Path:
+        """The final frame of a finished job's video, saved as a PNG to animate next."""
+        job = self.job(job_id)
+        if job.status is not JobStatus.COMPLETED or not job.video_path:
+            raise InvalidInput("Only a finished video has a last frame to animate.")
+        try:
+            return await asyncio.to_thread(
+                extract_last_frame, Path(job.video_path), self.incoming_path(".png")
+            )
+        except (NotAVideo, OSError) as exc:
+            raise InvalidInput(f"The last frame could not be read: {exc}") from exc
 
     def resume_all(self) -> None:
         """Carry on every unfinished job (at start)."""

@@ -10,16 +10,23 @@ from typing import Any
 
 from PySide6.QtCore import (
     QItemSelection,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     QSize,
     Qt,
     QTimer,
+    QUrl,
     Signal,
+    SignalInstance,
 )
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
@@ -29,6 +36,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -49,6 +57,7 @@ from PySide6.QtWidgets import (
 
 from .. import APP_DISPLAY_NAME
 from ..core.errors import GrokVideoError
+from ..core.images import is_web_url
 from ..core.models import (
     ASPECT_RATIOS,
     DURATIONS,
@@ -62,7 +71,8 @@ from ..core.models import (
 )
 from .adapter import JobsController
 from .dialogs import KeyDialog, SettingsDialog, confirm, dialog_result
-from .jobs_model import STATUS_TEXT, Column, JobsFilter, JobsModel, Roles
+from .jobs_model import STATUS_TEXT, Column, JobsFilter, JobsModel, Roles, one_line
+from .picture import PREVIEW, ImageDropZone, Offer, preview_pixmap, read_offer
 from .player import PlayerPanel
 from .style import ERROR_COLOUR, error_label
 
@@ -71,10 +81,35 @@ log = logging.getLogger(__name__)
 DEFAULT = "Default"
 
 
+def _use_qt_dialogs() -> bool:
+    """Qt's own file dialog where no platform dialog exists (offscreen, tests)."""
+    return QGuiApplication.platformName() in ("offscreen", "minimal")
+
+
 class PromptEdit(QPlainTextEdit):
-    """The prompt editor: Ctrl+Return (or Ctrl+Enter) submits."""
+    """The prompt editor: Ctrl+Return (or Ctrl+Enter) submits; pictures go to the window."""
 
     submitRequested = Signal()
+    pictureOffered = Signal(object)  # Offer
+
+    @staticmethod
+    def _is_picture_data(source: QMimeData) -> bool:
+        if source.hasUrls() or source.hasImage():
+            return True
+        text = source.text().strip() if source.hasText() else ""
+        return is_web_url(text) and not any(ch.isspace() for ch in text)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        # Dragged pictures are ignored here, so the drag reaches the window's drop handling.
+        if source.hasUrls() or source.hasImage():
+            return False
+        return super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if self._is_picture_data(source):
+            self.pictureOffered.emit(read_offer(source))
+            return
+        super().insertFromMimeData(source)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
@@ -143,6 +178,9 @@ class DetailsPanel(QFrame):
 
     retryRequested = Signal(str)
     dismissRequested = Signal(str)
+    reusePictureRequested = Signal(str)
+    lastFrameRequested = Signal(str)
+    showParentRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -165,6 +203,28 @@ class DetailsPanel(QFrame):
         )
         self.dismiss_button = QPushButton("Dismiss", self)
         self.dismiss_button.setObjectName("dismissButton")
+        self.picture = QLabel(self)
+        self.picture.setObjectName("detailsPicture")
+        self.picture.setFixedSize(PREVIEW)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setToolTip("The picture this video animates")
+        self.reuse_button = QPushButton("Use this picture again", self)
+        self.reuse_button.setObjectName("reusePictureButton")
+        self.reuse_button.clicked.connect(lambda: self._emit_for_job(self.reusePictureRequested))
+        self.last_frame_button = QPushButton("Animate the last frame", self)
+        self.last_frame_button.setObjectName("lastFrameButton")
+        self.last_frame_button.setToolTip("Continue this clip: its final frame becomes the picture")
+        self.last_frame_button.clicked.connect(lambda: self._emit_for_job(self.lastFrameRequested))
+        self.parent_button = QPushButton("Show the clip it continues", self)
+        self.parent_button.setObjectName("parentButton")
+        self.parent_button.setFlat(True)
+        self.parent_button.clicked.connect(
+            lambda: (
+                self.job
+                and self.job.parent_id
+                and self.showParentRequested.emit(self.job.parent_id)
+            )
+        )
         self.retry_button.clicked.connect(
             lambda: self.job and self.retryRequested.emit(self.job.id)
         )
@@ -174,18 +234,24 @@ class DetailsPanel(QFrame):
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.dismiss_button)
+        buttons.addWidget(self.last_frame_button)
+        buttons.addWidget(self.reuse_button)
+        buttons.addWidget(self.parent_button)
         buttons.addStretch(1)
-        layout = QVBoxLayout(self)
+        text = QVBoxLayout()
+        text.addWidget(self.title)
+        text.addWidget(self.meta)
+        text.addWidget(self.error)
+        text.addLayout(buttons)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
-        layout.addWidget(self.title)
-        layout.addWidget(self.meta)
-        layout.addWidget(self.error)
-        layout.addLayout(buttons)
+        layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(text, 1)
         self.show_job(None)
 
-    def _emit_for_job(self, signal: Signal) -> None:
+    def _emit_for_job(self, signal: SignalInstance) -> None:
         if self.job is not None:
-            signal.emit(self.job.id)  # type: ignore[attr-defined]
+            signal.emit(self.job.id)
 
     def show_job(self, job: Job | None) -> None:
         self.job = job
@@ -195,8 +261,23 @@ class DetailsPanel(QFrame):
             self.error.hide()
             self.retry_button.hide()
             self.dismiss_button.hide()
+            self.picture.hide()
+            self.reuse_button.hide()
+            self.last_frame_button.hide()
+            self.parent_button.hide()
             return
-        self.title.setText(job.prompt or "(no prompt)")
+        self.title.setText(job.prompt or ("(picture only)" if job.images else "(no prompt)"))
+        source = job.source_image if job.source_image and Path(job.source_image).exists() else None
+        if source:
+            self.picture.setPixmap(preview_pixmap(source))
+        self.picture.setVisible(source is not None)
+        self.reuse_button.setVisible(source is not None or bool(job.images))
+        self.last_frame_button.setVisible(
+            job.status is JobStatus.COMPLETED
+            and bool(job.video_path)
+            and Path(job.video_path or "").exists()
+        )
+        self.parent_button.setVisible(job.parent_id is not None)
         bits = [STATUS_TEXT[job.status]]
         params = job.params.as_dict()
         if params:
@@ -246,6 +327,14 @@ class MainWindow(QMainWindow):
         self.prompt_edit.setMaximumHeight(160)
         self.prompt_edit.submitRequested.connect(self.submit)
         self.prompt_edit.textChanged.connect(self._update_count)
+
+        self.picture: str | None = None  # a local path or a web address
+        self.parent_job: str | None = None  # set when animating a video's last frame
+        self.drop_zone = ImageDropZone(self)
+        self.drop_zone.chooseRequested.connect(self.choose_picture)
+        self.drop_zone.removeRequested.connect(lambda: self.set_picture(None))
+        self.prompt_edit.pictureOffered.connect(self.take_offer)
+        self.setAcceptDrops(True)
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("promptCount")
@@ -322,6 +411,7 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.prompt_edit)
+        left_layout.addWidget(self.drop_zone)
         left_layout.addLayout(options)
         left_layout.addSpacing(6)
         left_layout.addWidget(self.search_edit)
@@ -335,6 +425,9 @@ class MainWindow(QMainWindow):
         self.details = DetailsPanel(self)
         self.details.retryRequested.connect(self.retry_job)
         self.details.dismissRequested.connect(self.controller.dismiss)
+        self.details.reusePictureRequested.connect(self.reuse_picture)
+        self.details.lastFrameRequested.connect(self.animate_last_frame)
+        self.details.showParentRequested.connect(self.select_job)
 
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
@@ -391,6 +484,14 @@ class MainWindow(QMainWindow):
         self.generate_action.triggered.connect(self.submit)
         job_menu = self.menuBar().addMenu("&Job")
         job_menu.addAction(self.generate_action)
+        paste = QAction("&Paste picture", self)
+        paste.setShortcut(QKeySequence.StandardKey.Paste)  # the prompt editor pastes text itself
+        paste.triggered.connect(self.paste_picture)
+        job_menu.addAction(paste)
+        choose = QAction("&Choose picture…", self)
+        choose.setShortcut(QKeySequence.StandardKey.Open)
+        choose.triggered.connect(self.choose_picture)
+        job_menu.addAction(choose)
         find = QAction("&Find", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.triggered.connect(
@@ -426,7 +527,10 @@ class MainWindow(QMainWindow):
     def submit(self) -> None:
         try:
             params = self.current_params()
-            request = GenerationRequest(prompt=self.prompt_edit.toPlainText(), params=params)
+            images = (self.picture,) if self.picture else ()
+            request = GenerationRequest(
+                prompt=self.prompt_edit.toPlainText(), params=params, images=images
+            )
             request.validate()
         except GrokVideoError as exc:
             self.show_error(exc.message)
@@ -435,7 +539,7 @@ class MainWindow(QMainWindow):
             self.show_error("Add your API key first (File → Settings).")
             self.spawn(self.ask_for_key())
             return
-        job = self.controller.submit(request)
+        job = self.controller.submit(request, parent_id=self.parent_job if images else None)
         if job is None:
             return
         self.controller.remember_choices(
@@ -446,6 +550,107 @@ class MainWindow(QMainWindow):
         )
         self.show_message("Sent. The video usually takes a minute or two.")
         self.select_job(job.id)
+
+    # -- pictures -------------------------------------------------------------------------------
+    def set_picture(
+        self, source: str | None, *, label: str | None = None, parent_job: str | None = None
+    ) -> None:
+        """Switch the composer to image-to-video with this picture (None: back to text)."""
+        self.picture = source
+        self.parent_job = parent_job if source else None
+        self.drop_zone.show_picture(source, label)
+
+    def take_offer(self, offer: Offer) -> bool:
+        """Use what a drop or paste offers, or say in words why not. Nothing is sent."""
+        if not offer.usable:
+            self.show_error(offer.refusal or "That cannot be used as a picture.")
+            return False
+        if offer.image is not None:
+            path = self.controller.incoming_path(".png")
+            if not offer.image.save(str(path), b"PNG"):
+                self.show_error("The pasted picture could not be saved.")
+                return False
+            self.set_picture(str(path), label="pasted picture")
+        elif offer.path is not None:
+            self.set_picture(str(offer.path))
+        elif offer.url is not None:
+            self.set_picture(offer.url, label=offer.url)
+        self.show_message("Image to video: the picture will be animated.")
+        return True
+
+    def paste_picture(self) -> None:
+        mime = QApplication.clipboard().mimeData()
+        if mime is None or not (mime.hasImage() or mime.hasUrls() or mime.hasText()):
+            self.show_error("The clipboard holds no picture.")
+            return
+        self.take_offer(read_offer(mime))
+
+    def choose_picture(self) -> None:
+        dialog = QFileDialog(self, "Choose a picture to animate")
+        dialog.setObjectName("pictureFileDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter("Pictures (*.png *.jpg *.jpeg *.webp *.gif)")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, _use_qt_dialogs())
+
+        def chosen(path: str) -> None:
+            mime = QMimeData()
+            mime.setUrls([QUrl.fromLocalFile(path)])
+            self.take_offer(read_offer(mime))
+
+        dialog.fileSelected.connect(chosen)
+        dialog.finished.connect(lambda _code: dialog.deleteLater())
+        dialog.open()
+
+    def reuse_picture(self, job_id: str) -> None:
+        job = self.controller.job(job_id)
+        source = job.source_image if job.source_image and Path(job.source_image).exists() else None
+        if source is None and job.images:
+            source = job.images[0]
+        if source is None:
+            self.show_error("This job's picture is not in the library.")
+            return
+        self.set_picture(source, label=f"picture of “{one_line(job.prompt, 40) or 'a clip'}”")
+        self.prompt_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def animate_last_frame(self, job_id: str) -> None:
+        self.spawn(self._animate_last_frame(job_id))
+
+    async def _animate_last_frame(self, job_id: str) -> None:
+        try:
+            frame = await self.controller.last_frame(job_id)
+        except GrokVideoError as exc:
+            self.show_error(exc.message)
+            return
+        parent = self.controller.job(job_id)
+        self.set_picture(str(frame), label="last frame of the selected clip", parent_job=job_id)
+        self.prompt_edit.setPlainText(parent.prompt)
+        self.prompt_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.show_message("The last frame is ready: adjust the prompt and press Ctrl+Return.")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        offer = read_offer(event.mimeData())
+        self.drop_zone.show_hover(offer)
+        if offer.usable:
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # the cursor says no; the zone says why
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self.drop_zone.property("state") == "hover":
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_zone.end_hover()
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_zone.end_hover()
+        if self.take_offer(read_offer(event.mimeData())):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
 
     # -- jobs ---------------------------------------------------------------------------------
     def _job_changed(self, job: Job) -> None:
