@@ -42,6 +42,60 @@ async def until(condition: Callable[[], bool], timeout: float = 60) -> None:
         await asyncio.sleep(0.05)
 
 
+def _picture(path: Path) -> Path:
+    """A colourful test picture: a sunset gradient with a sun."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 640))
+    draw = ImageDraw.Draw(image)
+    for y in range(640):
+        t = y / 639
+        draw.line(
+            [(0, y), (960, y)], fill=(int(250 - 120 * t), int(140 - 90 * t), int(60 + 90 * t))
+        )
+    draw.ellipse([380, 300, 580, 500], fill=(255, 220, 120))
+    draw.rectangle([0, 520, 960, 640], fill=(30, 40, 70))
+    image.save(path)
+    return path
+
+
+async def composer_shots(window: MainWindow, folder: Path, tmp: Path) -> None:
+    """The composer with a picture loaded, and while drags hover (usable, then refused)."""
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
+    from PySide6.QtWidgets import QApplication
+
+    composer = window.prompt_edit.parentWidget()
+    photo = _picture(tmp / "sunset.png")
+    window.prompt_edit.setPlainText("The sun slowly sets, waves roll in, gentle camera push")
+    window.set_picture(str(photo))
+    await asyncio.sleep(0.2)
+    composer.grab().save(str(folder / "composer-picture.png"))
+
+    def hover(*paths: Path) -> None:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+        event = QDragEnterEvent(
+            QPoint(100, 100),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(window, event)
+
+    window.set_picture(None)
+    hover(photo)
+    await asyncio.sleep(0.2)
+    composer.grab().save(str(folder / "composer-drag.png"))
+    QApplication.sendEvent(window, QDragLeaveEvent())
+    hover(photo, photo)
+    await asyncio.sleep(0.2)
+    composer.grab().save(str(folder / "composer-drag-refused.png"))
+    QApplication.sendEvent(window, QDragLeaveEvent())
+    print(f"Saved composer shots in {folder}")
+
+
 async def main(output: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "settings.json").write_text('{"poll_seconds": 0.3}')
@@ -72,6 +126,7 @@ async def main(output: Path) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(output))
         print(f"Saved {output}")
+        await composer_shots(window, output.parent, Path(tmp))
         window.close()
         await controller.shutdown()
         ctx.close()

@@ -38,9 +38,13 @@ def _open_checked(path: Path) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(
-            f"{path.name} is not a picture we can use (PNG, JPEG, WebP or GIF) or is far too large."
+            f"{path.name} is far too large: pictures may have at most 50 megapixels."
+        ) from None
+    except UnidentifiedImageError:
+        raise InvalidInput(
+            f"{path.name} is not a picture we can use (PNG, JPEG, WebP or GIF)."
         ) from None
     except OSError as exc:
         raise InvalidInput(f"{path.name} cannot be read: {exc}.") from None

@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
 
 from .. import APP_DISPLAY_NAME
 from ..core.errors import GrokVideoError
-from ..core.images import is_web_url
+from ..core.images import is_web_url, prepare_local_image
 from ..core.models import (
     ASPECT_RATIOS,
     DURATIONS,
@@ -567,16 +567,29 @@ class MainWindow(QMainWindow):
             return False
         if offer.image is not None:
             path = self.controller.incoming_path(".png")
-            if not offer.image.save(str(path), b"PNG"):
+            if not offer.image.save(str(path)):  # PNG, from the suffix
                 self.show_error("The pasted picture could not be saved.")
                 return False
             self.set_picture(str(path), label="pasted picture")
         elif offer.path is not None:
-            self.set_picture(str(offer.path))
+            # The header was fine; now decode it all (truncation shows only then), off this thread.
+            self.spawn(self._check_then_use(offer.path))
+            return True
         elif offer.url is not None:
             self.set_picture(offer.url, label=offer.url)
         self.show_message("Image to video: the picture will be animated.")
         return True
+
+    async def _check_then_use(self, path: Path) -> None:
+        self.drop_zone.hint.setText("Checking the picture…")
+        try:
+            await asyncio.to_thread(prepare_local_image, path)
+        except GrokVideoError as exc:
+            self.drop_zone.show_picture(self.picture)
+            self.show_error(exc.message)
+            return
+        self.set_picture(str(path))
+        self.show_message("Image to video: the picture will be animated.")
 
     def paste_picture(self) -> None:
         mime = QApplication.clipboard().mimeData()
@@ -633,7 +646,8 @@ class MainWindow(QMainWindow):
         if offer.usable:
             event.acceptProposedAction()
         else:
-            event.ignore()  # the cursor says no; the zone says why
+            event.ignore()  # the cursor says no; the zone and the status bar say why
+            self.show_error(offer.refusal or "That cannot be animated.")
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if self.drop_zone.property("state") == "hover":

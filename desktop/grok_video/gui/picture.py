@@ -38,7 +38,7 @@ def read_offer(mime: QMimeData) -> Offer:
     """Decide, by content, whether the data can become the picture to animate."""
     urls = [u for u in mime.urls() if not u.isEmpty()] if mime.hasUrls() else []
     if len(urls) > 1:
-        return _refuse(f"Drop one picture at a time ({len(urls)} items were dropped).")
+        return _refuse(f"Drop one picture at a time, not {len(urls)} items.")
     if urls:
         return _offer_from_url(urls[0])
     if mime.hasImage():

@@ -171,6 +171,10 @@ class PlayerPanel(QWidget):
             widget.setEnabled(enabled)
 
     def load(self, path: Path | None, *, autoplay: bool = True, placeholder: str = "") -> None:
+        if path is not None and path == self.source_path and path.exists():
+            if autoplay and self.player.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
+                self.player.play()
+            return
         self.player.stop()
         self.source_path = path
         if path is None or not path.exists():
