@@ -347,3 +347,20 @@ def test_cli_image_url_is_sent_as_is(cli: Cli, sandbox) -> None:
     result = cli("generate", "Wave", "--image", "https://example.com/wave.jpg")
     assert result.code == 0, result.err
     assert posts(sandbox)[0]["body"]["image_urls"] == ["https://example.com/wave.jpg"]
+
+
+def test_choosing_a_picture_with_the_file_picker(
+    harness: Harness, qtbot, sandbox, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    window = harness.open(sandbox.url)
+    photo = png(tmp_path / "picked.png", (500, 500), "purple")
+    qtbot.mouseClick(window.drop_zone.choose_button, Qt.MouseButton.LeftButton)
+    until(qtbot, lambda: window.findChild(QFileDialog, "pictureFileDialog") is not None)
+    dialog = window.findChild(QFileDialog, "pictureFileDialog")
+    assert dialog.isVisible()
+    dialog.selectFile(str(photo))
+    dialog.accept()
+    until(qtbot, lambda: window.picture == str(photo))
+    assert "picked.png" in window.drop_zone.title.text()
