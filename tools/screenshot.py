@@ -95,6 +95,22 @@ async def composer_shots(window: MainWindow, folder: Path, tmp: Path) -> None:
     QApplication.sendEvent(window, QDragLeaveEvent())
     print(f"Saved composer shots in {folder}")
 
+    # An image-to-video job continuing the first clip, selected: the details show its picture.
+    controller = window.controller
+    assert controller.ctx.sandbox is not None
+    controller.ctx.sandbox.task_seconds = 1.0
+    first = controller.jobs()[-1]
+    window.animate_last_frame(first.id)
+    await until(lambda: window.picture is not None)
+    window.prompt_edit.setPlainText("The storm clears and the lighthouse beam sweeps the sea")
+    window.submit()
+    await until(lambda: controller.jobs()[0].status.ended and controller.jobs()[0].parent_id)
+    await until(lambda: window.player.video.frames_shown >= 6)
+    window.player.player.pause()
+    await asyncio.sleep(0.3)
+    window.grab().save(str(folder / "image-job.png"))
+    print(f"Saved {folder / 'image-job.png'}")
+
 
 async def main(output: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
