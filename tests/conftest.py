@@ -172,3 +172,14 @@ def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
         # Finalise this test's leftover Qt objects here, on the GUI thread; left to chance, the
         # collector may run in a server or worker thread, where Qt objects must not die.
         gc.collect()
+
+
+@pytest.fixture
+def harness(qtbot: Any, qloop: asyncio.AbstractEventLoop, data_dir: Path, monkeypatch: Any) -> Any:
+    """Opens windows on one library the way the app does, and closes them cleanly."""
+    from .test_gui import Harness
+
+    monkeypatch.setenv("GROK_VIDEO_API_KEY", "gui-test-key")
+    h = Harness(qtbot, qloop, data_dir)
+    yield h
+    h.close_all()

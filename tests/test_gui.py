@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,14 +66,6 @@ class Harness:
             controller.deleteLater()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         self.retired.clear()
-
-
-@pytest.fixture
-def harness(qtbot, qloop, data_dir: Path, monkeypatch) -> Iterator[Harness]:
-    monkeypatch.setenv("GROK_VIDEO_API_KEY", "gui-test-key")
-    h = Harness(qtbot, qloop, data_dir)
-    yield h
-    h.close_all()
 
 
 def job_rows(window: MainWindow) -> list:

@@ -145,14 +145,6 @@ def test_a_newer_database_is_refused_with_a_message(qapp, data_dir: Path) -> Non
     assert "newer version" in seen[0]
 
 
-@pytest.fixture
-def harness(qtbot, qloop, data_dir: Path, monkeypatch):
-    monkeypatch.setenv("GROK_VIDEO_API_KEY", "gui-test-key")
-    h = Harness(qtbot, qloop, data_dir)
-    yield h
-    h.close_all()
-
-
 def test_settings_refuse_plain_http_and_keep_https(harness: Harness, qtbot, sandbox) -> None:
     window = harness.open(sandbox.url)
     window.open_settings()

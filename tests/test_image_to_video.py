@@ -94,14 +94,6 @@ def drop(window, mime: QMimeData) -> QDropEvent:
 
 
 @pytest.fixture
-def harness(qtbot, qloop, data_dir: Path, monkeypatch) -> Iterator[Harness]:
-    monkeypatch.setenv("GROK_VIDEO_API_KEY", "gui-test-key")
-    h = Harness(qtbot, qloop, data_dir)
-    yield h
-    h.close_all()
-
-
-@pytest.fixture
 def picture_host(tmp_path: Path) -> Iterator[str]:
     """A little web server on loopback that serves pictures, like a web page would."""
     folder = tmp_path / "web"
