@@ -15,8 +15,13 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["QT_API"] = "PySide6"
-# Optional hardware-decoding libraries (VA-API, PipeWire) are absent on test machines.
-os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false")
+# Optional hardware-decoding libraries (VA-API, PipeWire) are absent on test machines. And the
+# media threads' chatter stays out of pytest-qt's Python message handler: a media thread that
+# logs while the GUI thread waits for it would need the interpreter lock (warnings still count).
+os.environ.setdefault(
+    "QT_LOGGING_RULES",
+    "qt.multimedia.symbolsresolver=false;qt.multimedia.*.info=false;qt.multimedia.*.debug=false",
+)
 
 import pytest
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPlainTextEdit, QPushButton, QTreeView
 
@@ -62,8 +63,9 @@ class Harness:
         # Delete every Qt object here, on the GUI thread, not whenever (and wherever) the
         # garbage collector would get to it.
         for _, controller, window in self.retired:
-            window.deleteLater()
-            controller.deleteLater()
+            for obj in (window, controller):
+                if shiboken6.isValid(obj):  # qtbot may have deleted the window already
+                    obj.deleteLater()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         self.retired.clear()
 

@@ -781,7 +781,7 @@ class MainWindow(QMainWindow):
             volume=self.player.volume.value() / 100,
             loop_playback=self.player.loop_button.isChecked(),
         )
-        self.player.player.stop()
+        self.player.shut_down()
         for task in list(self._tasks):
             task.cancel()
         event.accept()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QMetaObject, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import (
@@ -175,7 +175,6 @@ class PlayerPanel(QWidget):
             if autoplay and self.player.playbackState() != QMediaPlayer.PlaybackState.PlayingState:
                 self.player.play()
             return
-        self.player.stop()
         self.source_path = path
         if path is None or not path.exists():
             self.player.setSource(QUrl())
@@ -188,6 +187,14 @@ class PlayerPanel(QWidget):
         self._set_enabled(True)
         if autoplay:
             self.player.play()
+
+    def shut_down(self) -> None:
+        """Stop playback without blocking the caller.
+
+        Stopping joins the media threads. Queued, it runs from the event loop in C++, so it
+        can never wait on a thread that needs the interpreter lock this caller holds.
+        """
+        QMetaObject.invokeMethod(self.player, "stop", Qt.ConnectionType.QueuedConnection)
 
     def toggle_play(self) -> None:
         if self.source_path is None:
