@@ -109,15 +109,21 @@ def data_url(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def picture_source(item: str) -> str | Path:
+    """What the user gave: a web (or data:) address to send as it is, or a local file to check
+    and inline. Raises InvalidInput for anything else."""
+    text = item.strip()
+    if is_web_url(text) or text.startswith("data:image/"):
+        return text
+    if "://" in text or text.startswith("data:"):
+        raise InvalidInput(f"{text[:60]!r}: only http(s) addresses and local pictures can be used.")
+    return Path(text).expanduser()
+
+
 def resolve_images(images: tuple[str, ...]) -> list[str]:
     """Turn what the user gave (paths, URLs) into what the service takes."""
     out = []
     for item in images:
-        text = item.strip()
-        if is_web_url(text) or text.startswith("data:image/"):
-            out.append(text)
-        elif "://" in text:
-            raise InvalidInput(f"{text!r}: only http(s) addresses and local files can be used.")
-        else:
-            out.append(data_url(*prepare_local_image(Path(text).expanduser())))
+        source = picture_source(item)
+        out.append(source if isinstance(source, str) else data_url(*prepare_local_image(source)))
     return out

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,7 +28,13 @@ from .errors import (
     Unavailable,
 )
 from .fsutil import atomic_write_bytes, replace_into_place
-from .images import MAX_FILE_BYTES, data_url, is_web_url, prepare_local_image
+from .images import (
+    MAX_FILE_BYTES,
+    data_url,
+    is_web_url,
+    picture_source,
+    prepare_local_image,
+)
 from .media import NotAVideo, probe_and_verify, sha256_file
 from .models import CREDITS_PER_VIDEO, GenerationRequest, Job, JobStatus, utc_now
 from .paths import AppPaths
@@ -171,13 +176,11 @@ class JobRunner:
         sendable: list[Any] = []
         kept: str | None = None
         for index, item in enumerate(images):
-            text = item.strip()
-            if is_web_url(text):
-                sendable.append(text)
+            source = picture_source(item)
+            if isinstance(source, str):
+                sendable.append(source)
                 continue
-            if "://" in text or text.startswith("data:"):
-                raise InvalidInput(f"{text[:60]!r}: use an http(s) address or a local picture.")
-            data, mime = prepare_local_image(Path(text).expanduser())
+            data, mime = prepare_local_image(source)
             suffix = ".png" if mime == "image/png" else ".jpg"
             name = f"{job_id}{suffix}" if index == 0 else f"{job_id}-{index}{suffix}"
             target = self.paths.images_dir / name
