@@ -237,3 +237,18 @@ def test_jobs_model_passes_the_model_tester(
     empty = JobsModel()
     qtmodeltester.check(empty)
     assert isinstance(window.findChild(QTreeView, "jobsView"), QTreeView)
+
+
+def test_a_failing_window_task_reaches_the_one_error_handler(harness: Harness, qtbot, sandbox):
+    window = harness.open(sandbox.url)
+    seen: list[BaseException] = []
+    loop = asyncio.get_event_loop()
+    loop.set_exception_handler(lambda _loop, context: seen.append(context["exception"]))
+
+    async def broken() -> None:
+        raise RuntimeError("a bug in a window task")
+
+    window.spawn(broken())
+    until(qtbot, lambda: bool(seen), timeout=5000)
+    assert str(seen[0]) == "a bug in a window task"
+    loop.set_exception_handler(None)

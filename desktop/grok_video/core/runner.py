@@ -119,11 +119,7 @@ class JobRunner:
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run a coroutine as a task we keep a strong reference to until it ends."""
-        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(report_task_failure)
-        return task
+        return keep_task(self._tasks, coro)
 
     async def aclose(self) -> None:
         """Cancel and await every task, then close the HTTP clients. Leases are released."""
@@ -554,6 +550,16 @@ class JobRunner:
                 continue
             followers.append(self.follow(job.id, once=once))
         return list(await asyncio.gather(*followers))
+
+
+def keep_task(tasks: set[asyncio.Task[Any]], coro: Any) -> asyncio.Task[Any]:
+    """Start a task, hold a strong reference in `tasks` until it ends, and hand an unexpected
+    error to the loop's one exception handler."""
+    task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    task.add_done_callback(report_task_failure)
+    return task
 
 
 def report_task_failure(task: asyncio.Future[Any]) -> None:

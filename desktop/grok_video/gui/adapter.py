@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from pathlib import Path
@@ -31,7 +32,6 @@ class JobsController(QObject):
         self.ctx = ctx
         self.runner = ctx.runner()
         self.runner.add_listener(self.jobChanged.emit)
-        self._closing = False
 
     # -- reading --------------------------------------------------------------------------
     def jobs(self, limit: int | None = None) -> list[Job]:
@@ -81,12 +81,7 @@ class JobsController(QObject):
         self.ctx.settings.save(self.ctx.paths.settings_path)
         if not self.ctx.is_sandbox:
             self.ctx.base_url = cleaned
-            self.runner.config = type(self.runner.config)(
-                base_url=cleaned,
-                provider=self.runner.config.provider,
-                deadline=self.runner.config.deadline,
-                timing=self.runner.config.timing,
-            )
+            self.runner.config = dataclasses.replace(self.runner.config, base_url=cleaned)
             self.runner.reset_clients()
         return cleaned
 
@@ -177,5 +172,4 @@ class JobsController(QObject):
 
     async def shutdown(self) -> None:
         """Cancel and await everything; unfinished jobs are picked up at the next start."""
-        self._closing = True
         await self.runner.aclose()

@@ -69,6 +69,7 @@ from ..core.models import (
     JobStatus,
     Params,
 )
+from ..core.runner import keep_task
 from .adapter import JobsController
 from .dialogs import KeyDialog, SettingsDialog, confirm, dialog_result
 from .jobs_model import STATUS_TEXT, Column, JobsFilter, JobsModel, Roles, one_line
@@ -307,7 +308,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.controller = controller
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._closing = False
         self.setObjectName("mainWindow")
         title = APP_DISPLAY_NAME + (" — Sandbox" if controller.is_sandbox else "")
         self.setWindowTitle(title)
@@ -746,10 +746,7 @@ class MainWindow(QMainWindow):
 
     # -- dialogs --------------------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return keep_task(self._tasks, coro)
 
     async def ask_for_key(self, *, first_run: bool = False) -> bool:
         dialog = KeyDialog(self.controller, self, first_run=first_run)
