@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from .client import ApiInOneClient, Timing
 from .config import resolve_base_url
+from .library import Library
+from .models import utc_now
 from .paths import AppPaths
 from .runner import PROVIDER_APIINONE, PROVIDER_SANDBOX, JobRunner, RunnerConfig
 from .secrets import KeyStore
@@ -20,6 +23,29 @@ if TYPE_CHECKING:
     from ..sandbox.server import SandboxServer
 
 SANDBOX_KEY = "sandbox-key"
+
+_log = logging.getLogger(__name__)
+
+
+def _damaged_or_lost(paths: AppPaths) -> str | None:
+    """Before the store opens: set a damaged database aside (never delete it), or notice a
+    lost one. Returns what happened, in words, when the library must be rebuilt from files."""
+    db = paths.db_path
+    if not db.exists():
+        has_files = paths.videos_dir.is_dir() and any(paths.videos_dir.glob("*.json"))
+        return "The library's database was missing." if has_files else None
+    problem = Store.quick_check(db)
+    if problem is None:
+        return None
+    paths.backups_dir.mkdir(parents=True, exist_ok=True)
+    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+    kept = paths.backups_dir / f"library-damaged-{stamp}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        source = db.with_name(db.name + suffix)
+        if source.exists():
+            os.replace(source, kept.with_name(kept.name + suffix))
+    _log.error("The library database was damaged (%s); kept aside as %s", problem, kept)
+    return f"The library's database was damaged ({problem}); it was kept aside as {kept}."
 
 
 class RedactingFilter(logging.Filter):
@@ -70,6 +96,8 @@ class AppContext:
     provider: str = PROVIDER_APIINONE
     sandbox: SandboxServer | None = None
     _runner: JobRunner | None = field(default=None, repr=False)
+    _library: Library | None = field(default=None, repr=False)
+    recovery: str | None = None  # what was done at start to a damaged or lost database
 
     @classmethod
     def open(
@@ -95,12 +123,33 @@ class AppContext:
         else:
             url = resolve_base_url(base_url, settings.base_url)
         try:
+            recovery = _damaged_or_lost(paths)
             store = Store(paths.db_path, backups_dir=paths.backups_dir)
         except BaseException:
             if server is not None:
                 server.stop()
             raise
-        return cls(paths, settings, store, KeyStore(), url, provider, server)
+        ctx = cls(paths, settings, store, KeyStore(), url, provider, server)
+        library = ctx.library
+        if recovery is not None:
+            report = library.rebuild()
+            ctx.recovery = (
+                f"{recovery} {report.recovered:,} job(s) were rebuilt from the files in "
+                f"{paths.data_dir}."
+            )
+            _log.warning(ctx.recovery)
+        try:
+            library.reconcile()
+            library.purge_expired()
+        except OSError:
+            _log.exception("Could not tidy the trash")
+        return ctx
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            self._library = Library(self.store, self.paths)
+        return self._library
 
     @property
     def is_sandbox(self) -> bool:
@@ -139,6 +188,7 @@ class AppContext:
                 timing=timing,
             )
             self._runner = JobRunner(self.store, self.paths, config, factory)
+            self._runner.add_listener(self.library.on_job_changed)
         return self._runner
 
     def close(self) -> None:

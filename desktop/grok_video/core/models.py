@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -43,6 +43,19 @@ class JobStatus(StrEnum):
 class Kind(StrEnum):
     TEXT = "text-to-video"
     IMAGE = "image-to-video"
+
+
+def clean_tags(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Free tags as people type them: comma-separated, trimmed, case kept, duplicates dropped."""
+    parts = text.split(",") if isinstance(text, str) else list(text)
+    out: list[str] = []
+    seen: set[str] = set()
+    for part in parts:
+        tag = " ".join(str(part).split())[:40]
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            out.append(tag)
+    return tuple(out[:20])
 
 
 def utc_now() -> datetime:
@@ -188,6 +201,51 @@ class Job:
     duration_s: float | None = None
     width: int | None = None
     height: int | None = None
+    favourite: bool = False
+    tags: tuple[str, ...] = ()
+    deleted_at: datetime | None = None  # in the trash since then
+
+    @property
+    def in_trash(self) -> bool:
+        return self.deleted_at is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, JSON-ready: what a sidecar keeps so the library can be rebuilt."""
+        out: dict[str, Any] = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if isinstance(value, datetime):
+                value = iso(value)
+            elif isinstance(value, Params):
+                value = value.as_dict()
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, StrEnum):
+                value = value.value
+            out[spec.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Job:
+        """The inverse of to_dict; unknown keys are ignored, bad values raise ValueError."""
+        known = {spec.name for spec in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        try:
+            values["id"] = str(values["id"])
+            values["status"] = JobStatus(values["status"])
+            values["kind"] = Kind(values["kind"])
+            values["prompt"] = str(values.get("prompt") or "")
+            values["params"] = Params.from_dict(dict(values.get("params") or {}))
+            values["images"] = tuple(str(i) for i in values.get("images") or ())
+            values["tags"] = tuple(str(t) for t in values.get("tags") or ())
+            values["favourite"] = bool(values.get("favourite"))
+            for name in ("created_at", "submitted_at", "finished_at", "deadline_at", "deleted_at"):
+                values[name] = parse_iso(values.get(name))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a job: {exc}") from exc
+        if values["created_at"] is None:
+            raise ValueError("not a job: no created_at")
+        return cls(**values)
 
     def record(self) -> dict[str, Any]:
         """The JSON job record of the contract."""
@@ -217,6 +275,9 @@ class Job:
             "parent_id": self.parent_id,
             "source_image": self.source_image,
             "note": self.note,
+            "favourite": self.favourite,
+            "tags": list(self.tags),
+            "deleted_at": iso(self.deleted_at),
             "video": (
                 {"duration": self.duration_s, "width": self.width, "height": self.height}
                 if self.duration_s is not None

@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,45 @@ def _v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX jobs_parent ON jobs(parent_id) WHERE parent_id IS NOT NULL")
 
 
+def _v3(db: sqlite3.Connection) -> None:
+    """The library: favourites, free tags (searchable with the prompt) and the trash."""
+    db.execute("ALTER TABLE jobs ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE jobs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE jobs ADD COLUMN deleted_at TEXT")
+    db.execute("DROP INDEX jobs_created")
+    # The gallery's order; the trash is a separate view, so it leads the index.
+    db.execute("CREATE INDEX jobs_library ON jobs(deleted_at, created_at)")
+    db.execute("CREATE INDEX jobs_favourite ON jobs(created_at DESC) WHERE favourite = 1")
+    for trigger in ("jobs_ai", "jobs_ad", "jobs_au"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute("DROP TABLE jobs_fts")
+    db.execute(
+        "CREATE VIRTUAL TABLE jobs_fts USING fts5(prompt, tags, content='jobs', "
+        "content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute("INSERT INTO jobs_fts(jobs_fts) VALUES ('rebuild')")
+    db.execute(
+        """CREATE TRIGGER jobs_ai AFTER INSERT ON jobs BEGIN
+            INSERT INTO jobs_fts(rowid, prompt, tags) VALUES (new.rowid, new.prompt, new.tags);
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER jobs_ad AFTER DELETE ON jobs BEGIN
+            INSERT INTO jobs_fts(jobs_fts, rowid, prompt, tags)
+                VALUES ('delete', old.rowid, old.prompt, old.tags);
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER jobs_au AFTER UPDATE OF prompt, tags ON jobs BEGIN
+            INSERT INTO jobs_fts(jobs_fts, rowid, prompt, tags)
+                VALUES ('delete', old.rowid, old.prompt, old.tags);
+            INSERT INTO jobs_fts(rowid, prompt, tags) VALUES (new.rowid, new.prompt, new.tags);
+        END"""
+    )
+
+
 # Each step takes the database from version i to i + 1, inside one transaction.
-MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2)
+MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _JOB_COLUMNS = (
@@ -127,6 +165,9 @@ _JOB_COLUMNS = (
     "duration_s",
     "width",
     "height",
+    "favourite",
+    "tags",
+    "deleted_at",
 )
 _UPDATABLE = set(_JOB_COLUMNS) - {"id", "created_at"} | {"request_body"}
 
@@ -162,6 +203,35 @@ def fts_query(text: str) -> str | None:
         if word:
             words.append('"' + word.replace('"', "") + '"*')
     return " ".join(words) if words else None
+
+
+@dataclass(frozen=True)
+class LibraryQuery:
+    """What the gallery (and `grok-video jobs`) shows: one query, many faces."""
+
+    search: str | None = None
+    statuses: tuple[JobStatus, ...] | None = None
+    kind: Kind | None = None
+    favourites: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    trash: bool = False  # the trash instead of the library
+    newest_first: bool = True
+
+    def order_by(self) -> str:
+        way = "DESC" if self.newest_first else "ASC"
+        return f" ORDER BY jobs.created_at {way}, jobs.rowid {way}"
+
+
+def _merge(
+    query: LibraryQuery | None, search: str | None, statuses: Iterable[JobStatus] | None
+) -> LibraryQuery:
+    query = query or LibraryQuery()
+    if search is not None:
+        query = replace(query, search=search)
+    if statuses is not None:
+        query = replace(query, statuses=tuple(statuses))
+    return query
 
 
 class Store:
@@ -278,6 +348,9 @@ class Store:
             duration_s=row["duration_s"],
             width=row["width"],
             height=row["height"],
+            favourite=bool(row["favourite"]),
+            tags=tuple(json.loads(row["tags"] or "[]")),
+            deleted_at=parse_iso(row["deleted_at"]),
         )
 
     @staticmethod
@@ -286,8 +359,10 @@ class Store:
             return iso(value)
         if isinstance(value, Params):
             return json.dumps(value.as_dict())
-        if name == "images":
-            return json.dumps(list(value))
+        if name in ("images", "tags"):
+            return json.dumps(list(value), ensure_ascii=False)
+        if name == "favourite":
+            return int(bool(value))
         if name == "request_body" and value is not None and not isinstance(value, str):
             return json.dumps(value)
         if isinstance(value, JobStatus | Kind):
@@ -357,14 +432,17 @@ class Store:
 
     def list_jobs(
         self,
+        query: LibraryQuery | None = None,
         *,
         search: str | None = None,
         statuses: Iterable[JobStatus] | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Job]:
-        sql, args = self._query("SELECT jobs.*", search, statuses)
-        sql += " ORDER BY jobs.created_at DESC, jobs.rowid DESC"
+        """Jobs matching the query (by default: everything not in the trash), newest first."""
+        query = _merge(query, search, statuses)
+        sql, args = self._query("SELECT jobs.*", query)
+        sql += query.order_by()
         if limit is not None and limit < 0:
             raise InvalidInput("--limit must be 0 or more.")
         if limit is not None or offset:
@@ -375,38 +453,114 @@ class Store:
         return [self._row_to_job(r) for r in rows]
 
     def count_jobs(
-        self, *, search: str | None = None, statuses: Iterable[JobStatus] | None = None
+        self,
+        query: LibraryQuery | None = None,
+        *,
+        search: str | None = None,
+        statuses: Iterable[JobStatus] | None = None,
     ) -> int:
-        sql, args = self._query("SELECT count(*)", search, statuses)
+        sql, args = self._query("SELECT count(*)", _merge(query, search, statuses))
         with self._lock:
             return int(self._db.execute(sql, args).fetchone()[0])
 
+    def job_ids(self, query: LibraryQuery | None = None) -> list[str]:
+        """Just the ids, in order: cheap enough for 100,000 rows, so views can load lazily."""
+        query = query or LibraryQuery()
+        sql, args = self._query("SELECT jobs.id", query)
+        sql += query.order_by()
+        with self._lock:
+            return [row[0] for row in self._db.execute(sql, args)]
+
+    def get_jobs(self, ids: Sequence[str]) -> dict[str, Job]:
+        """The jobs with these ids (missing ones are simply absent)."""
+        out: dict[str, Job] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT * FROM jobs WHERE id IN ({marks})", chunk
+                ).fetchall()
+            for row in rows:
+                job = self._row_to_job(row)
+                out[job.id] = job
+        return out
+
+    def all_ids(self) -> set[str]:
+        with self._lock:
+            return {row[0] for row in self._db.execute("SELECT id FROM jobs")}
+
+    def delete_job(self, job_id: str) -> None:
+        """Remove the row for good (the library deletes the files)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def trashed_before(self, cutoff: datetime) -> list[Job]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM jobs WHERE deleted_at IS NOT NULL AND deleted_at < ?",
+                (iso(cutoff),),
+            ).fetchall()
+        return [self._row_to_job(r) for r in rows]
+
     @staticmethod
-    def _query(
-        select: str, search: str | None, statuses: Iterable[JobStatus] | None
-    ) -> tuple[str, list[Any]]:
+    def _query(select: str, query: LibraryQuery) -> tuple[str, list[Any]]:
         sql = f"{select} FROM jobs"
-        where: list[str] = []
+        where: list[str] = [
+            "jobs.deleted_at IS NOT NULL" if query.trash else "jobs.deleted_at IS NULL"
+        ]
         args: list[Any] = []
-        if search is not None and search.strip():
-            match = fts_query(search)
+        if query.search is not None and query.search.strip():
+            match = fts_query(query.search)
             if match is None:
                 where.append("0")
             else:
                 sql += " JOIN jobs_fts ON jobs_fts.rowid = jobs.rowid"
                 where.append("jobs_fts MATCH ?")
                 args.append(match)
-        if statuses is not None:
-            wanted = [s.value for s in statuses]
+        if query.statuses is not None:
+            wanted = [s.value for s in query.statuses]
             where.append(f"jobs.status IN ({', '.join('?' for _ in wanted)})" if wanted else "0")
             args += wanted
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        if query.kind is not None:
+            where.append("jobs.kind = ?")
+            args.append(query.kind.value)
+        if query.favourites:
+            where.append("jobs.favourite = 1")
+        if query.since is not None:
+            where.append("jobs.created_at >= ?")
+            args.append(iso(query.since))
+        if query.until is not None:
+            where.append("jobs.created_at < ?")
+            args.append(iso(query.until))
+        sql += " WHERE " + " AND ".join(where)
         return sql, args
 
     def unfinished_jobs(self) -> list[Job]:
-        active = [s for s in JobStatus if s.active]
-        return self.list_jobs(statuses=active)
+        active = tuple(s for s in JobStatus if s.active)
+        return self.list_jobs(LibraryQuery(statuses=active)) + self.list_jobs(
+            LibraryQuery(statuses=active, trash=True)
+        )
+
+    @staticmethod
+    def quick_check(path: Path) -> str | None:
+        """What is wrong with the file, in words, if it is damaged; None if sound.
+
+        Only damage counts: a busy, locked or unreadable file is not damaged, and opening it
+        normally will say what is really the matter.
+        """
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+            try:
+                rows = db.execute("PRAGMA quick_check").fetchall()
+            finally:
+                db.close()
+        except sqlite3.OperationalError:
+            return None
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        verdict = "; ".join(str(r[0]) for r in rows[:5])
+        return None if verdict == "ok" else verdict
 
     # -- leases: one process works a job at a time ----------------------------------------
     def claim(self, job_id: str) -> bool:
