@@ -8,7 +8,8 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import APP_NAME, __version__
@@ -77,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--wait", action="store_true")
     resume.add_argument("--json", action="store_true")
 
+    export = verbs.add_parser("export", help="save a job's video as MP4, GIF or PNG")
+    export.add_argument("job")
+    export.add_argument("--format", required=True, metavar="mp4|gif|png")
+    export.add_argument("--output", required=True, metavar="PATH")
+    export.add_argument("--at", metavar="SECONDS|last", help="png: the frame's time (default 0)")
+    export.add_argument("--width", metavar="N", help="gif: width in pixels (0: the video's)")
+    export.add_argument("--fps", metavar="N", help="gif: frames a second (default 12)")
+
     key = verbs.add_parser("key", help="the API key in the system keyring")
     key_verbs = key.add_subparsers(dest="key_verb", parser_class=_Parser, required=True)
     key_verbs.add_parser("set", help="read the key from standard input")
@@ -87,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--task-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
 
-    for sub in (gen, jobs, show, resume, key, sandbox):
+    for sub in (gen, jobs, show, resume, export, key, sandbox):
         _global_options(sub, suppress=True)
     for sub in key_verbs.choices.values():
         _global_options(sub, suppress=True)
@@ -261,6 +270,95 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return ExitCode.UNKNOWN if unknown else ExitCode.OK
 
 
+def _export_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The format and the keyword arguments of its export function, checked."""
+    from ..core.export import FORMATS, parse_at
+
+    fmt = str(args.format).strip().lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InvalidInput(
+            f"Format {args.format!r} is not offered: choose one of {', '.join(FORMATS)}."
+        )
+    if args.at is not None and fmt != "png":
+        raise InvalidInput("--at chooses the frame of a PNG: use it with --format png.")
+    for name in ("width", "fps"):
+        if getattr(args, name) is not None and fmt != "gif":
+            raise InvalidInput(f"--{name} is for GIFs: use it with --format gif.")
+    if fmt == "png":
+        return fmt, {"at": parse_at(args.at) if args.at is not None else 0.0}
+    if fmt == "gif":
+        width = 480
+        if args.width is not None:
+            if not str(args.width).strip().isdigit():
+                raise InvalidInput(f"--width takes a whole number of pixels, not {args.width!r}.")
+            width = int(args.width)
+        fps = 12.0
+        if args.fps is not None:
+            try:
+                fps = float(args.fps)
+            except ValueError:
+                raise InvalidInput(f"--fps takes a number, not {args.fps!r}.") from None
+        return fmt, {"width": width or None, "fps": fps}
+    return fmt, {}
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..core.export import (
+        check_output_path,
+        export_gif,
+        export_mp4,
+        export_png,
+        job_metadata,
+    )
+    from ..core.media import NotAVideo
+
+    fmt, options = _export_options(args)
+    output = check_output_path(Path(args.output), fmt)
+    ctx = _context(args)
+    try:
+        job = ctx.store.resolve_id(args.job)
+        short = job.id[:12]
+        if not job.video_path:
+            why = {
+                JobStatus.FAILED: "it failed",
+                JobStatus.CANCELLED: "it was cancelled",
+                JobStatus.UNKNOWN: "its outcome is unknown",
+                JobStatus.COMPLETED: "none was saved",
+            }.get(job.status, f"it is still {job.status.value}")
+            raise InvalidInput(f"Job {short} has no video: {why}.")
+        video = Path(job.video_path)
+        if not video.is_file():
+            raise InvalidInput(f"Job {short} has no video: the video file is missing ({video}).")
+        if output == video.resolve():
+            raise InvalidInput(f"{output} is the library's own copy of the video.")
+        show = _progress_line() if sys.stderr.isatty() else None
+        try:
+            if fmt == "mp4":
+                export_mp4(video, output, metadata=job_metadata(job), progress=show)
+            elif fmt == "gif":
+                export_gif(video, output, progress=show, **options)
+            else:
+                export_png(video, output, progress=show, **options)
+        except NotAVideo as exc:
+            raise InvalidInput(f"The video of job {short} cannot be read: {exc}") from exc
+        except OSError as exc:
+            raise InvalidInput(f"Cannot write {output}: {exc.strerror or exc}") from exc
+        finally:
+            if show is not None:
+                print(file=sys.stderr)
+    finally:
+        ctx.close()
+    print(output)
+    return ExitCode.OK
+
+
+def _progress_line() -> Callable[[float], None]:
+    def show(fraction: float) -> None:
+        print(f"\rExporting… {round(fraction * 100):3d}%", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
 def cmd_key(args: argparse.Namespace) -> int:
     from ..core.secrets import KeyStore
 
@@ -306,6 +404,7 @@ VERBS = {
     "jobs": cmd_jobs,
     "show": cmd_show,
     "resume": cmd_resume,
+    "export": cmd_export,
     "key": cmd_key,
     "sandbox": cmd_sandbox,
 }
