@@ -263,3 +263,22 @@ def test_every_finished_job_gets_a_sidecar_from_the_runner(cli, data_dir: Path) 
     assert saved["prompt"] == "Sidecar please" and saved["sha256"] == record["sha256"]
     assert saved["status"] == "completed" and saved["task_id"] == record["task_id"]
     assert os.path.exists(record["video_path"])
+
+
+def test_a_video_without_its_sidecar_is_recovered_from_its_own_metadata(
+    cli, data_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    result = cli("generate", "A lighthouse in fog", "--aspect-ratio", "9:16", "--wait", "--json")
+    assert result.code == 0, result.err
+    record = result.json()
+    (data_dir / "videos" / f"{record['id']}.json").unlink()
+    (data_dir / "library.sqlite3").unlink()
+    (data_dir / "videos" / "stray.mp4").write_bytes(b"not a video")  # skipped, never fatal
+
+    listed = cli("jobs", "--json")
+    assert listed.code == 0, listed.err
+    [job] = listed.json()
+    assert job["id"] == record["id"] and job["prompt"] == "A lighthouse in fog"
+    assert job["task_id"] == record["task_id"] and job["sha256"] == record["sha256"]
+    assert job["params"] == {"aspect_ratio": "9:16"} and job["status"] == "completed"
+    assert (data_dir / "videos" / f"{record['id']}.json").exists()  # the sidecar is back too

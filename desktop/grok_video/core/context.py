@@ -32,7 +32,9 @@ def _damaged_or_lost(paths: AppPaths) -> str | None:
     lost one. Returns what happened, in words, when the library must be rebuilt from files."""
     db = paths.db_path
     if not db.exists():
-        has_files = paths.videos_dir.is_dir() and any(paths.videos_dir.glob("*.json"))
+        has_files = paths.videos_dir.is_dir() and any(
+            p.suffix in (".json", ".mp4") for p in paths.videos_dir.iterdir()
+        )
         return "The library's database was missing." if has_files else None
     problem = Store.quick_check(db)
     if problem is None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +29,7 @@ from .errors import (
     Rejected,
     Unavailable,
 )
+from .export import job_metadata
 from .fsutil import atomic_write_bytes, replace_into_place
 from .images import (
     MAX_FILE_BYTES,
@@ -35,7 +38,7 @@ from .images import (
     picture_source,
     prepare_local_image,
 )
-from .media import NotAVideo, probe_and_verify, sha256_file
+from .media import NotAVideo, probe_and_verify, sha256_file, write_mp4_metadata
 from .models import CREDITS_PER_VIDEO, GenerationRequest, Job, JobStatus, utc_now
 from .paths import AppPaths
 from .protocol import RemoteState, TaskSnapshot
@@ -501,6 +504,7 @@ class JobRunner:
                 )
             try:
                 info = await asyncio.to_thread(probe_and_verify, partial)
+                await asyncio.to_thread(self._label, job, partial)
                 digest = await asyncio.to_thread(sha256_file, partial)
             except NotAVideo as exc:
                 partial.unlink(missing_ok=True)
@@ -514,6 +518,7 @@ class JobRunner:
                     f"The downloaded file is not a playable video: {exc}.",
                     charged=True,
                 )
+            length = partial.stat().st_size
             await asyncio.to_thread(replace_into_place, partial, final)
             return self._update(
                 job.id,
@@ -531,6 +536,21 @@ class JobRunner:
                 width=info.width,
                 height=info.height,
             )
+
+    @staticmethod
+    def _label(job: Job, partial: Path) -> None:
+        """Write the prompt (and the job) into the MP4's metadata: the file describes itself.
+
+        A stream copy, checked again; if anything goes wrong the download is kept as it came.
+        """
+        labelled = partial.with_name(partial.name + ".meta")
+        try:
+            write_mp4_metadata(partial, labelled, job_metadata(job))
+            probe_and_verify(labelled)
+            os.replace(labelled, partial)
+        except (NotAVideo, OSError, ValueError) as exc:
+            log.warning("Could not write metadata into %s: %s", job.id, exc)
+            labelled.unlink(missing_ok=True)
 
     # -- resume -----------------------------------------------------------------------------
     async def resume(self, *, once: bool = False) -> list[Job]:
