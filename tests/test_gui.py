@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QPlainTextEdit, QPushButton, QTreeView
+from PySide6.QtWidgets import QApplication, QListView, QMessageBox, QPlainTextEdit, QPushButton
 
 from grok_video.core.context import AppContext
 from grok_video.core.models import JobStatus
 from grok_video.gui.adapter import JobsController
-from grok_video.gui.jobs_model import JobsModel, Roles
+from grok_video.gui.library_model import LibraryModel, Roles
 from grok_video.gui.main_window import MainWindow
 
 from .conftest import posts
@@ -104,7 +104,7 @@ def test_prompt_to_playing_video_with_ctrl_return(harness: Harness, qtbot, sandb
     assert len(posts(sandbox)) == 1
 
 
-def test_generate_button_and_progress_columns(harness: Harness, qtbot, sandbox) -> None:
+def test_generate_button_and_the_finished_tile(harness: Harness, qtbot, sandbox) -> None:
     window = harness.open(sandbox.url)
     window.prompt_edit.setPlainText("Clouds over hills")
     window.aspect_combo.setCurrentIndex(window.aspect_combo.findData("1:1"))
@@ -112,9 +112,16 @@ def test_generate_button_and_progress_columns(harness: Harness, qtbot, sandbox) 
     until(qtbot, lambda: status_of(window) == "completed")
     assert posts(sandbox)[0]["body"]["aspect_ratio"] == "1:1"
     model = window.jobs_view.model()
-    assert model.index(0, 1).data() == "Ready"
-    assert model.index(0, 2).data() == "100%"
-    assert ":" in model.index(0, 3).data()
+    index = model.index(0, 0)
+    assert index.data() == "Clouds over hills"
+    assert index.data(Qt.ItemDataRole.AccessibleTextRole) == "Clouds over hills, Ready"
+    assert index.data(Roles.Progress) == 100
+    # The tile's thumbnail is made from the real clip, once, and kept on disk.
+    until(qtbot, lambda: index.data(Roles.Thumbnail) is not None)
+    thumb = index.data(Roles.Thumbnail)
+    assert thumb.width() == thumb.height() > 0  # the 1:1 clip, never stretched
+    job = index.data(Roles.Job)
+    assert (harness.data_dir / "thumbnails" / f"{job.id}.jpg").exists()
 
 
 def test_over_long_prompt_is_refused_in_words(harness: Harness, qtbot, sandbox) -> None:
@@ -157,7 +164,7 @@ def test_unknown_job_offers_retry_that_may_charge_again(harness: Harness, qtbot,
     window.select_job(first.id)
     retry = window.details.retry_button
     assert retry.isVisible() and "may charge again" in retry.text()
-    assert window.jobs_view.model().index(0, 1).data() == "Needs attention"
+    assert window.jobs_view.model().index(0, 0).data(Roles.Status) == "unknown"
 
     qtbot.mouseClick(retry, Qt.MouseButton.LeftButton)
     until(qtbot, lambda: isinstance(QApplication.activeModalWidget(), QMessageBox))
@@ -220,9 +227,9 @@ def test_search_filters_the_jobs_list(harness: Harness, qtbot, sandbox) -> None:
         window.prompt_edit.setPlainText(prompt)
         window.submit()
     until(qtbot, lambda: len(job_rows(window)) == 3)
+    until(qtbot, lambda: all(j.status.ended for j in job_rows(window)))
     qtbot.keyClicks(window.search_edit, "red")
-    assert sorted(j.prompt for j in job_rows(window)) == ["Red balloon", "Red panda"]
-    until(qtbot, lambda: all(j.status.ended for j in window.model._jobs))
+    until(qtbot, lambda: sorted(j.prompt for j in job_rows(window)) == ["Red balloon", "Red panda"])
 
 
 def test_jobs_model_passes_the_model_tester(
@@ -233,10 +240,9 @@ def test_jobs_model_passes_the_model_tester(
     window.submit()
     until(qtbot, lambda: status_of(window) == "completed")
     qtmodeltester.check(window.model)
-    qtmodeltester.check(window.proxy)
-    empty = JobsModel()
+    empty = LibraryModel(lambda _q: [], lambda _ids: {})
     qtmodeltester.check(empty)
-    assert isinstance(window.findChild(QTreeView, "jobsView"), QTreeView)
+    assert isinstance(window.findChild(QListView, "jobsView"), QListView)
 
 
 def test_a_failing_window_task_reaches_the_one_error_handler(harness: Harness, qtbot, sandbox):

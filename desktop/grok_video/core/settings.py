@@ -40,6 +40,11 @@ class Settings:
     last_mode: str | None = None
     volume: float = 0.8
     loop_playback: bool = True
+    # The library's look, and where exports went last time.
+    gallery_mode: str = "grid"
+    export_dir: str = ""
+    gif_width: int = 480
+    gif_fps: int = 12
 
     @classmethod
     def load(cls, path: Path) -> Settings:

@@ -471,6 +471,12 @@ class Store:
         with self._lock:
             return [row[0] for row in self._db.execute(sql, args)]
 
+    def matches(self, job_id: str, query: LibraryQuery) -> bool:
+        sql, args = self._query("SELECT 1", query)
+        with self._lock:
+            row = self._db.execute(sql + " AND jobs.id = ?", [*args, job_id]).fetchone()
+        return row is not None
+
     def get_jobs(self, ids: Sequence[str]) -> dict[str, Job]:
         """The jobs with these ids (missing ones are simply absent)."""
         out: dict[str, Job] = {}

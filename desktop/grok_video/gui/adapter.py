@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ from PySide6.QtCore import QObject, Signal
 from ..core.config import normalise_base_url
 from ..core.context import AppContext
 from ..core.errors import GrokVideoError, InvalidInput, KeyProblem
+from ..core.images import is_web_url
+from ..core.library import Library, RebuildReport
 from ..core.media import NotAVideo, extract_last_frame
-from ..core.models import GenerationRequest, Job, JobStatus
+from ..core.models import GenerationRequest, Job, JobStatus, Kind
 from ..core.secrets import KeyStatus
+from ..core.store import LibraryQuery
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,8 @@ class JobsController(QObject):
     message = Signal(str)  # something to tell the user, in words
     errorRaised = Signal(str)  # an error to tell the user, in words
     keyChanged = Signal()
+    jobRemoved = Signal(str)  # deleted for good
+    libraryReset = Signal()  # many jobs changed at once (rebuild)
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +45,95 @@ class JobsController(QObject):
 
     def job(self, job_id: str) -> Job:
         return self.ctx.store.get_job(job_id)
+
+    def job_ids(self, query: LibraryQuery) -> list[str]:
+        return self.ctx.store.job_ids(query)
+
+    def jobs_by_id(self, ids: Sequence[str]) -> dict[str, Job]:
+        return self.ctx.store.get_jobs(ids)
+
+    def matches(self, job: Job, query: LibraryQuery) -> bool:
+        """Whether a (changed) job belongs in a view of this query."""
+        return self.ctx.store.matches(job.id, query)
+
+    def count(self, query: LibraryQuery) -> int:
+        return self.ctx.store.count_jobs(query)
+
+    @property
+    def library(self) -> Library:
+        return self.ctx.library
+
+    # -- keeping and deleting ---------------------------------------------------------------
+    def _library_change(self, change: Callable[[], Job]) -> Job | None:
+        try:
+            job = change()
+        except GrokVideoError as exc:
+            self.errorRaised.emit(exc.message)
+            return None
+        except OSError as exc:
+            log.exception("Library change failed")
+            self.errorRaised.emit(f"The library's files could not be changed: {exc}")
+            return None
+        self.jobChanged.emit(job)
+        return job
+
+    def set_favourite(self, job_id: str, favourite: bool) -> Job | None:
+        return self._library_change(lambda: self.library.set_favourite(job_id, favourite))
+
+    def set_tags(self, job_id: str, tags: str) -> Job | None:
+        return self._library_change(lambda: self.library.set_tags(job_id, tags))
+
+    def trash(self, job_id: str) -> Job | None:
+        return self._library_change(lambda: self.library.trash(job_id))
+
+    def restore(self, job_id: str) -> Job | None:
+        return self._library_change(lambda: self.library.restore(job_id))
+
+    def delete_forever(self, job_id: str) -> bool:
+        try:
+            job = self.job(job_id)
+            self.library.delete_forever(job_id)
+        except GrokVideoError as exc:
+            self.errorRaised.emit(exc.message)
+            return False
+        self.jobRemoved.emit(job.id)
+        return True
+
+    def empty_trash(self) -> int:
+        ids = self.ctx.store.job_ids(LibraryQuery(trash=True))
+        removed = 0
+        for job_id in ids:
+            removed += self.delete_forever(job_id)
+        return removed
+
+    def rebuild(self) -> RebuildReport:
+        report = self.library.rebuild()
+        self.libraryReset.emit()
+        return report
+
+    def rerun(self, job_id: str) -> Job | None:
+        """The same request again, as a new job (charged again)."""
+        try:
+            request = self.request_of(job_id)
+        except GrokVideoError as exc:
+            self.errorRaised.emit(exc.message)
+            return None
+        return self.submit(request, parent_id=self.job(job_id).parent_id)
+
+    def request_of(self, job_id: str) -> GenerationRequest:
+        """What a job asked for, ready to send again (its picture from the library's copy)."""
+        job = self.job(job_id)
+        images: tuple[str, ...] = ()
+        if job.kind is Kind.IMAGE:
+            source = (
+                job.source_image if job.source_image and Path(job.source_image).exists() else None
+            )
+            if source is None and job.images and is_web_url(job.images[0]):
+                source = job.images[0]
+            if source is None:
+                raise InvalidInput("This job's picture is no longer in the library.")
+            images = (source,)
+        return GenerationRequest(prompt=job.prompt, params=job.params, images=images)
 
     @property
     def is_sandbox(self) -> bool:

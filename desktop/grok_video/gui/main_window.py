@@ -12,13 +12,10 @@ from PySide6.QtCore import (
     QItemSelection,
     QMimeData,
     QModelIndex,
-    QPersistentModelIndex,
-    QSize,
     Qt,
     QTimer,
     QUrl,
     Signal,
-    SignalInstance,
 )
 from PySide6.QtGui import (
     QAction,
@@ -30,27 +27,22 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
-    QPainter,
+    QShortcut,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QComboBox,
+    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionProgressBar,
-    QStyleOptionViewItem,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -70,16 +62,33 @@ from ..core.models import (
     Params,
 )
 from ..core.runner import keep_task
+from ..core.store import LibraryQuery
 from .adapter import JobsController
+from .details import EXPORTS, DetailsPanel
 from .dialogs import KeyDialog, SettingsDialog, confirm, dialog_result
-from .jobs_model import STATUS_TEXT, Column, JobsFilter, JobsModel, Roles, one_line
-from .picture import PREVIEW, ImageDropZone, Offer, preview_pixmap, read_offer
-from .player import PlayerPanel
-from .style import ERROR_COLOUR, error_label
+from .export_ui import GifOptions, choose_output, run_export, suggested_name
+from .gallery import GalleryView, LibraryBar
+from .jobs_model import one_line
+from .library_model import LibraryModel, Roles, Thumbnails
+from .picture import ImageDropZone, Offer, read_offer
+from .player import SHORTCUTS, PlayerPanel
+from .reveal import reveal_file
+from .style import ERROR_COLOUR
 
 log = logging.getLogger(__name__)
 
 DEFAULT = "Default"
+
+WINDOW_SHORTCUTS: list[tuple[str, str]] = [
+    ("Ctrl+Return", "Make the video"),
+    ("Ctrl+O / Ctrl+V", "Choose / paste a picture"),
+    ("Ctrl+F", "Search the library"),
+    ("Enter", "Play the selected video from the start"),
+    ("Delete", "Move the selected video to the trash"),
+    ("Ctrl+Z", "Undo the last delete"),
+    ("Ctrl+D", "Favourite on / off"),
+    ("Ctrl+E", "Export the video"),
+]
 
 
 def _use_qt_dialogs() -> bool:
@@ -122,44 +131,6 @@ class PromptEdit(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
-class ProgressDelegate(QStyledItemDelegate):
-    """Draws a progress bar in the Progress column while a job is active."""
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        hint = super().sizeHint(option, index)
-        return QSize(hint.width(), max(hint.height(), option.fontMetrics.height() + 12))
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        status = index.data(Roles.Status)
-        if status not in (
-            JobStatus.RUNNING.value,
-            JobStatus.DOWNLOADING.value,
-            JobStatus.SUBMITTING.value,
-        ):
-            super().paint(painter, option, index)
-            return
-        progress = index.data(Roles.Progress)
-        bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(4, 3, -4, -3)
-        bar.minimum = 0
-        bar.maximum = 100 if progress is not None else 0  # 0..0 is indeterminate
-        bar.progress = int(progress or 0)
-        bar.textVisible = True
-        bar.text = f"{progress}%" if progress is not None else "…"
-        bar.state = option.state | QStyle.StateFlag.State_Horizontal
-        style = option.widget.style() if option.widget else QApplication.style()
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(option.rect, option.palette.highlight())
-        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
-
-
 def _combo(name: str, label: str, values: list[str], current: str | None) -> QComboBox:
     combo = QComboBox()
     combo.setObjectName(name)
@@ -172,133 +143,6 @@ def _combo(name: str, label: str, values: list[str], current: str | None) -> QCo
         if index >= 0:
             combo.setCurrentIndex(index)
     return combo
-
-
-class DetailsPanel(QFrame):
-    """What the selected job is, and the actions it allows."""
-
-    retryRequested = Signal(str)
-    dismissRequested = Signal(str)
-    reusePictureRequested = Signal(str)
-    lastFrameRequested = Signal(str)
-    showParentRequested = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("detailsPanel")
-        self.job: Job | None = None
-        self.title = QLabel(self)
-        self.title.setObjectName("detailsTitle")
-        self.title.setWordWrap(True)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.meta = QLabel(self)
-        self.meta.setObjectName("detailsMeta")
-        self.meta.setWordWrap(True)
-        self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error = error_label(self, "detailsError")
-        self.retry_button = QPushButton("Retry — may charge again", self)
-        self.retry_button.setObjectName("retryButton")
-        self.retry_button.setToolTip(
-            "We cannot tell whether the service started this video. Retrying sends a new "
-            "request, which is charged if it succeeds — even if the first one also did."
-        )
-        self.dismiss_button = QPushButton("Dismiss", self)
-        self.dismiss_button.setObjectName("dismissButton")
-        self.picture = QLabel(self)
-        self.picture.setObjectName("detailsPicture")
-        self.picture.setFixedSize(PREVIEW)
-        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.picture.setToolTip("The picture this video animates")
-        self.reuse_button = QPushButton("Use this picture again", self)
-        self.reuse_button.setObjectName("reusePictureButton")
-        self.reuse_button.clicked.connect(lambda: self._emit_for_job(self.reusePictureRequested))
-        self.last_frame_button = QPushButton("Animate the last frame", self)
-        self.last_frame_button.setObjectName("lastFrameButton")
-        self.last_frame_button.setToolTip("Continue this clip: its final frame becomes the picture")
-        self.last_frame_button.clicked.connect(lambda: self._emit_for_job(self.lastFrameRequested))
-        self.parent_button = QPushButton("Show the clip it continues", self)
-        self.parent_button.setObjectName("parentButton")
-        self.parent_button.setFlat(True)
-        self.parent_button.clicked.connect(
-            lambda: (
-                self.job
-                and self.job.parent_id
-                and self.showParentRequested.emit(self.job.parent_id)
-            )
-        )
-        self.retry_button.clicked.connect(
-            lambda: self.job and self.retryRequested.emit(self.job.id)
-        )
-        self.dismiss_button.clicked.connect(
-            lambda: self.job and self.dismissRequested.emit(self.job.id)
-        )
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.retry_button)
-        buttons.addWidget(self.dismiss_button)
-        buttons.addWidget(self.last_frame_button)
-        buttons.addWidget(self.reuse_button)
-        buttons.addWidget(self.parent_button)
-        buttons.addStretch(1)
-        text = QVBoxLayout()
-        text.addWidget(self.title)
-        text.addWidget(self.meta)
-        text.addWidget(self.error)
-        text.addLayout(buttons)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(text, 1)
-        self.show_job(None)
-
-    def _emit_for_job(self, signal: SignalInstance) -> None:
-        if self.job is not None:
-            signal.emit(self.job.id)
-
-    def show_job(self, job: Job | None) -> None:
-        self.job = job
-        if job is None:
-            self.title.setText("Select a job to see it here.")
-            self.meta.setText("")
-            self.error.hide()
-            self.retry_button.hide()
-            self.dismiss_button.hide()
-            self.picture.hide()
-            self.reuse_button.hide()
-            self.last_frame_button.hide()
-            self.parent_button.hide()
-            return
-        self.title.setText(job.prompt or ("(picture only)" if job.images else "(no prompt)"))
-        source = job.source_image if job.source_image and Path(job.source_image).exists() else None
-        if source:
-            self.picture.setPixmap(preview_pixmap(source))
-        self.picture.setVisible(source is not None)
-        self.reuse_button.setVisible(source is not None or bool(job.images))
-        self.last_frame_button.setVisible(
-            job.status is JobStatus.COMPLETED
-            and bool(job.video_path)
-            and Path(job.video_path or "").exists()
-        )
-        self.parent_button.setVisible(job.parent_id is not None)
-        bits = [STATUS_TEXT[job.status]]
-        params = job.params.as_dict()
-        if params:
-            bits.append(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in params.items()))
-        if job.width and job.height:
-            bits.append(f"{job.width}×{job.height}")
-        if job.duration_s:
-            bits.append(f"{job.duration_s:.1f} s")
-        if job.bytes:
-            bits.append(f"{job.bytes / 1e6:.1f} MB")
-        if job.cost_credits is not None:
-            bits.append(f"{job.cost_credits} credits")
-        bits.append(job.created_at.astimezone().strftime("%Y-%m-%d %H:%M"))
-        self.meta.setText(" · ".join(bits))
-        message = job.error_message or job.note or ""
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
-        unknown = job.status is JobStatus.UNKNOWN
-        self.retry_button.setVisible(unknown)
-        self.dismiss_button.setVisible(unknown)
 
 
 class MainWindow(QMainWindow):
@@ -377,35 +221,23 @@ class MainWindow(QMainWindow):
         options.addWidget(self.count_label)
         options.addWidget(self.generate_button)
 
-        # -- jobs -------------------------------------------------------------------------
-        self.search_edit = QLineEdit(self)
-        self.search_edit.setObjectName("searchEdit")
-        self.search_edit.setAccessibleName("Search prompts")
-        self.search_edit.setPlaceholderText("Search prompts")
-        self.search_edit.setClearButtonEnabled(True)
-
-        self.model = JobsModel(self)
-        self.proxy = JobsFilter(self)
-        self.proxy.setSourceModel(self.model)
-        self.search_edit.textChanged.connect(self.proxy.setFilterFixedString)
-
-        self.jobs_view = QTreeView(self)
-        self.jobs_view.setObjectName("jobsView")
-        self.jobs_view.setAccessibleName("Jobs")
-        self.jobs_view.setModel(self.proxy)
-        self.jobs_view.setRootIsDecorated(False)
-        self.jobs_view.setUniformRowHeights(True)
-        self.jobs_view.setAlternatingRowColors(True)
-        self.jobs_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.jobs_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.jobs_view.setItemDelegateForColumn(Column.Progress, ProgressDelegate(self.jobs_view))
-        header = self.jobs_view.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(Column.Prompt, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(Column.Status, QHeaderView.ResizeMode.ResizeToContents)
-        header.resizeSection(Column.Progress, 110)
-        header.setSectionResizeMode(Column.Elapsed, QHeaderView.ResizeMode.ResizeToContents)
+        # -- the library ----------------------------------------------------------------------
+        self.library_bar = LibraryBar(settings.gallery_mode, self)
+        self.search_edit = self.library_bar.search_edit
+        self.thumbnails = Thumbnails(controller.library, self)
+        self.model = LibraryModel(
+            controller.job_ids, controller.jobs_by_id, self.thumbnails, parent=self
+        )
+        self.model.countChanged.connect(self._update_count_label)
+        self.jobs_view = GalleryView(self)
+        self.jobs_view.setModel(self.model)
+        self.jobs_view.set_mode(settings.gallery_mode)
         self.jobs_view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.jobs_view.activated.connect(self._play_from_start)
+        self.jobs_view.doubleClicked.connect(self._play_from_start)
+        self.library_bar.queryChanged.connect(self._query_changed)
+        self.library_bar.modeChanged.connect(self._mode_changed)
+        self.library_bar.emptyTrashRequested.connect(self.empty_trash)
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -414,7 +246,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.drop_zone)
         left_layout.addLayout(options)
         left_layout.addSpacing(6)
-        left_layout.addWidget(self.search_edit)
+        left_layout.addWidget(self.library_bar)
         left_layout.addWidget(self.jobs_view, 1)
 
         # -- player and details ------------------------------------------------------------
@@ -427,13 +259,32 @@ class MainWindow(QMainWindow):
         self.details.dismissRequested.connect(self.controller.dismiss)
         self.details.reusePictureRequested.connect(self.reuse_picture)
         self.details.lastFrameRequested.connect(self.animate_last_frame)
-        self.details.showParentRequested.connect(self.select_job)
+        self.details.showParentRequested.connect(self.show_parent)
+        self.details.favouriteToggled.connect(self.controller.set_favourite)
+        self.details.tagsEdited.connect(self.controller.set_tags)
+        self.details.copyPromptRequested.connect(self.copy_prompt)
+        self.details.rerunRequested.connect(self.rerun)
+        self.details.editRerunRequested.connect(self.edit_and_rerun)
+        self.details.revealRequested.connect(self.reveal)
+        self.details.exportRequested.connect(self.export)
+        self.details.deleteRequested.connect(self.move_to_trash)
+        self.details.restoreRequested.connect(self.restore)
+        self.details.deleteForeverRequested.connect(self.delete_forever)
+        details_scroll = QScrollArea(self)
+        details_scroll.setObjectName("detailsScroll")
+        details_scroll.setWidget(self.details)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.player, 1)
-        right_layout.addWidget(self.details)
+        right = QSplitter(Qt.Orientation.Vertical, self)
+        right.setObjectName("playerSplitter")
+        right.addWidget(self.player)
+        right.addWidget(details_scroll)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        right.setSizes([460, 300])
+        right.setChildrenCollapsible(False)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
@@ -462,42 +313,110 @@ class MainWindow(QMainWindow):
         controller.jobChanged.connect(self._job_changed)
         controller.message.connect(self.show_message)
         controller.errorRaised.connect(self.show_error)
-        self.model.set_jobs(controller.jobs())
+        controller.jobRemoved.connect(self._job_removed)
+        controller.libraryReset.connect(self.model.reload)
+        self.player.help_shortcuts = [*SHORTCUTS, *WINDOW_SHORTCUTS]
+        self._last_trashed: list[str] = []
+        self.model.set_query(self.library_bar.query())
         self._update_count()
         self.prompt_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- menus --------------------------------------------------------------------------------
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Any,
+        keys: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        *,
+        name: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            action.setShortcut(keys if isinstance(keys, QKeySequence) else QKeySequence(keys))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        settings_action = QAction("&Settings…", self)
-        settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
-        settings_action.triggered.connect(self.open_settings)
-        file_menu.addAction(settings_action)
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        export_menu = file_menu.addMenu("&Export")
+        for key, label in EXPORTS:
+            action = self._action(
+                export_menu, label, lambda k=key: self.export_selected(k), name=f"menu-export-{key}"
+            )
+            if key == "mp4":
+                action.setShortcut(QKeySequence("Ctrl+E"))
+        self._action(file_menu, "Show file in folder", self.reveal, "Ctrl+Shift+R")
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        self._action(file_menu, "Rebuild library from files…", self.rebuild_library)
+        self._action(
+            file_menu, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
+        )
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self._action(
+            edit_menu, "&Undo delete", self.undo_delete, QKeySequence.StandardKey.Undo
+        )
+        self.undo_action.setEnabled(False)
+        self._action(edit_menu, "&Copy prompt", self.copy_prompt, "Ctrl+Shift+C")
+        self._action(edit_menu, "&Favourite", self.toggle_favourite, "Ctrl+D")
+        # Delete acts on the gallery only, so it never deletes while someone edits text.
+        delete = QAction("Move to &trash", self.jobs_view)
+        delete.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence("Backspace")]
+        )
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.triggered.connect(lambda: self.move_to_trash())
+        self.jobs_view.addAction(delete)
+        edit_menu.addAction(delete)
+        for keys, slot in (
+            ("Space", self.player.toggle_play),
+            ("F", self.player.toggle_fullscreen),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self.jobs_view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
 
         self.generate_action = QAction("&Generate", self)
         self.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.generate_action.triggered.connect(self.submit)
-        job_menu = self.menuBar().addMenu("&Job")
+        job_menu = bar.addMenu("&Job")
         job_menu.addAction(self.generate_action)
         paste = QAction("&Paste picture", self)
         paste.setShortcut(QKeySequence.StandardKey.Paste)  # the prompt editor pastes text itself
         paste.triggered.connect(self.paste_picture)
         job_menu.addAction(paste)
-        choose = QAction("&Choose picture…", self)
-        choose.setShortcut(QKeySequence.StandardKey.Open)
-        choose.triggered.connect(self.choose_picture)
-        job_menu.addAction(choose)
-        find = QAction("&Find", self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(
-            lambda: self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self._action(
+            job_menu, "&Choose picture…", self.choose_picture, QKeySequence.StandardKey.Open
         )
-        job_menu.addAction(find)
+
+        view_menu = bar.addMenu("&View")
+        self._action(
+            view_menu,
+            "&Find",
+            lambda: self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason),
+            QKeySequence.StandardKey.Find,
+        )
+        self._action(view_menu, "&Grid", lambda: self.library_bar.grid_button.setChecked(True))
+        self._action(view_menu, "&List", lambda: self.library_bar.list_button.setChecked(True))
+        self._action(view_menu, "&Trash", self.library_bar.trash_button.toggle)
+        self._action(view_menu, "&Full screen", self.player.toggle_fullscreen)
+        help_menu = bar.addMenu("&Help")
+        self._action(
+            help_menu,
+            "&Keyboard shortcuts",
+            self.show_shortcuts,
+            QKeySequence.StandardKey.HelpContents,
+            name="shortcutsAction",
+        )
+        # The window's F1 serves everywhere; the player keeps "?" for itself.
+        self.player.shortcuts["help"].setKeys([QKeySequence("?")])
 
     def _update_service_label(self) -> None:
         if self.controller.is_sandbox:
@@ -666,30 +585,76 @@ class MainWindow(QMainWindow):
         else:
             event.ignore()
 
-    # -- jobs ---------------------------------------------------------------------------------
+    # -- the library ----------------------------------------------------------------------------
+    def _query_changed(self, query: LibraryQuery) -> None:
+        current = self.selected_job()
+        self.model.set_query(query)
+        if current is not None and self.model.row_of(current.id) is not None:
+            self.select_job(current.id)
+        else:
+            self.details.show_job(None)
+            self.player.load(None)
+
+    def _mode_changed(self, mode: str) -> None:
+        current = self.selected_job()
+        self.jobs_view.set_mode(mode)
+        self.controller.remember_choices(gallery_mode=mode)
+        if current is not None:
+            self.select_job(current.id)
+
+    def _update_count_label(self, count: int) -> None:
+        query = self.model.query
+        if query.trash:
+            text = f"{count:,} in the trash" if count else "The trash is empty"
+        elif self.library_bar.filtered():
+            text = f"{count:,} found"
+        else:
+            text = f"{count:,} video{'' if count == 1 else 's'}"
+        self.library_bar.count_label.setText(text)
+        self.library_bar.empty_trash_button.setEnabled(bool(count))
+
     def _job_changed(self, job: Job) -> None:
-        self.model.upsert(job)
+        self.model.upsert(job, belongs=self.controller.matches(job, self.model.query))
         if self.details.job is not None and self.details.job.id == job.id:
             previous = self.details.job
+            if self.model.row_of(job.id) is None:
+                self.details.show_job(None)
+                self.player.load(None)
+                return
             self.details.show_job(job)
             if job.status is JobStatus.COMPLETED and previous.status is not JobStatus.COMPLETED:
                 self._play(job)
 
+    def _job_removed(self, job_id: str) -> None:
+        row = self.model.row_of(job_id)
+        if row is not None:
+            self.model.reload()
+        if self.details.job is not None and self.details.job.id == job_id:
+            self.details.show_job(None)
+            self.player.load(None)
+
     def selected_job(self) -> Job | None:
-        indexes = self.jobs_view.selectionModel().selectedRows()
+        indexes = self.jobs_view.selectionModel().selectedIndexes()
         if not indexes:
             return None
         job = indexes[0].data(Roles.Job)
         return job if isinstance(job, Job) else None
 
-    def select_job(self, job_id: str) -> None:
+    def select_job(self, job_id: str) -> bool:
         row = self.model.row_of(job_id)
         if row is None:
-            return
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if index.isValid():
-            self.jobs_view.setCurrentIndex(index)
-            self.jobs_view.scrollTo(index)
+            return False
+        index = self.model.index(row, 0)
+        self.jobs_view.setCurrentIndex(index)
+        self.jobs_view.scrollTo(index)
+        return True
+
+    def show_parent(self, job_id: str) -> None:
+        """Select a job even when the filters hide it: clear them first."""
+        if not self.select_job(job_id):
+            self.library_bar.clear_filters()
+            if not self.select_job(job_id):
+                self.show_error("That clip is no longer in the library.")
 
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         job = self.selected_job()
@@ -698,6 +663,229 @@ class MainWindow(QMainWindow):
             self.player.load(None)
             return
         self._play(job)
+
+    def _play_from_start(self, index: QModelIndex) -> None:
+        job = index.data(Roles.Job)
+        if isinstance(job, Job):
+            self._play(job)
+            if self.player.source_path is not None:
+                self.player.seek(0)
+                self.player.player.play()
+
+    def _job_for_action(self, job_id: str | None = None) -> Job | None:
+        if job_id is not None:
+            try:
+                return self.controller.job(job_id)
+            except GrokVideoError as exc:
+                self.show_error(exc.message)
+                return None
+        job = self.selected_job()
+        if job is None:
+            self.show_error("Select a video first.")
+        return job
+
+    def copy_prompt(self, job_id: str | None = None) -> None:
+        job = self._job_for_action(job_id)
+        if job is not None:
+            QApplication.clipboard().setText(job.prompt)
+            self.show_message("The prompt is on the clipboard.")
+
+    def toggle_favourite(self) -> None:
+        job = self._job_for_action()
+        if job is not None:
+            self.controller.set_favourite(job.id, not job.favourite)
+
+    def rerun(self, job_id: str) -> None:
+        self.spawn(self._rerun(job_id))
+
+    async def _rerun(self, job_id: str) -> None:
+        cost = "free in the sandbox" if self.controller.is_sandbox else "about $0.24"
+        ok = await confirm(
+            self,
+            "Make this video again?",
+            "The same prompt and settings are sent again as a new video. "
+            f"It is charged like any other ({cost}).",
+            "Make again",
+        )
+        if not ok:
+            return
+        job = self.controller.rerun(job_id)
+        if job is not None:
+            self.show_message("Sent again. The new video appears at the top.")
+            if not self.select_job(job.id):
+                self.library_bar.clear_filters()
+                self.select_job(job.id)
+
+    def edit_and_rerun(self, job_id: str) -> None:
+        """Put the job's prompt, settings and picture in the composer; nothing is sent."""
+        try:
+            request = self.controller.request_of(job_id)
+        except GrokVideoError as exc:
+            self.show_error(exc.message)
+            return
+        self.prompt_edit.setPlainText(request.prompt)
+        params = request.params
+        for combo, value in (
+            (self.duration_combo, f"{params.duration} s" if params.duration else None),
+            (self.aspect_combo, params.aspect_ratio),
+            (self.resolution_combo, params.resolution),
+            (self.mode_combo, params.mode),
+        ):
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+        job = self.controller.job(job_id)
+        if request.images:
+            self.set_picture(
+                request.images[0],
+                label=f"picture of “{one_line(job.prompt, 40) or 'a clip'}”",
+                parent_job=job.parent_id,
+            )
+        else:
+            self.set_picture(None)
+        self.prompt_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.show_message("Edit the prompt, then press Ctrl+Return to make it.")
+
+    def reveal(self, job_id: str | None = None) -> None:
+        job = self._job_for_action(job_id)
+        if job is None:
+            return
+        if not job.video_path or not Path(job.video_path).exists():
+            self.show_error("The video file is missing from the library.")
+            return
+        reveal_file(Path(job.video_path))
+
+    def export(self, job_id: str, key: str) -> None:
+        self.spawn(self._export(job_id, key))
+
+    async def _export(self, job_id: str, key: str) -> None:
+        job = self._job_for_action(job_id)
+        if job is None:
+            return
+        at_ms = 0
+        if key == "png-current" and self.player.source_path == Path(job.video_path or ""):
+            at_ms = self.player.player.position()
+        settings = self.controller.ctx.settings
+        gif = (settings.gif_width, settings.gif_fps)
+        if key == "gif":
+            options = GifOptions(self, settings.gif_width, settings.gif_fps, job.width)
+            code = await dialog_result(options)
+            gif = options.choice()
+            options.deleteLater()
+            if code != QDialog.DialogCode.Accepted:
+                return
+            self.controller.remember_choices(gif_width=gif[0], gif_fps=gif[1])
+        target = await choose_output(
+            self, settings.export_dir, suggested_name(job, key, at_ms), key
+        )
+        if target is None:
+            return
+        try:
+            done = await run_export(self, job, key, target, at_ms=at_ms, gif=gif)
+        except GrokVideoError as exc:
+            self.show_error(f"Export failed: {exc.message}")
+            return
+        if done is None:
+            self.show_message("Export cancelled; nothing was written.")
+            return
+        self.controller.remember_choices(export_dir=str(done.parent))
+        self.show_message(f"Exported {done}")
+
+    def export_selected(self, key: str) -> None:
+        job = self._job_for_action()
+        if job is not None:
+            self.export(job.id, key)
+
+    def move_to_trash(self, job_id: str | None = None) -> None:
+        job = self._job_for_action(job_id)
+        if job is None:
+            return
+        if job.in_trash:
+            self.delete_forever(job.id)
+            return
+        row = self.model.row_of(job.id)
+        if self.controller.trash(job.id) is None:
+            return
+        self._last_trashed.append(job.id)
+        self.undo_action.setEnabled(True)
+        self.show_message("Moved to the trash. Undo with Ctrl+Z, or restore it from the trash.")
+        if row is not None and self.model.rowCount():
+            index = self.model.index(min(row, self.model.rowCount() - 1), 0)
+            self.jobs_view.setCurrentIndex(index)
+
+    def undo_delete(self) -> None:
+        while self._last_trashed:
+            job_id = self._last_trashed.pop()
+            try:
+                job = self.controller.job(job_id)
+            except GrokVideoError:
+                continue
+            if job.in_trash and self.controller.restore(job_id) is not None:
+                self.select_job(job_id)
+                self.show_message("Restored from the trash.")
+                break
+        self.undo_action.setEnabled(bool(self._last_trashed))
+
+    def restore(self, job_id: str) -> None:
+        if self.controller.restore(job_id) is not None:
+            self.show_message("Restored to the library.")
+
+    def delete_forever(self, job_id: str) -> None:
+        self.spawn(self._delete_forever(job_id))
+
+    async def _delete_forever(self, job_id: str) -> None:
+        ok = await confirm(
+            self,
+            "Delete for good?",
+            "The video and its files are deleted from this computer. This cannot be undone.",
+            "Delete for good",
+        )
+        if ok and self.controller.delete_forever(job_id):
+            self.show_message("Deleted for good.")
+
+    def empty_trash(self) -> None:
+        self.spawn(self._empty_trash())
+
+    async def _empty_trash(self) -> None:
+        count = self.controller.count(LibraryQuery(trash=True))
+        if not count:
+            self.show_message("The trash is empty.")
+            return
+        ok = await confirm(
+            self,
+            "Empty the trash?",
+            f"{count:,} video(s) and their files are deleted from this computer. "
+            "This cannot be undone.",
+            "Empty trash",
+        )
+        if ok:
+            removed = self.controller.empty_trash()
+            self.model.reload()
+            self.show_message(f"Emptied the trash: {removed:,} deleted for good.")
+
+    def rebuild_library(self) -> None:
+        self.spawn(self._rebuild_library())
+
+    async def _rebuild_library(self) -> None:
+        ok = await confirm(
+            self,
+            "Rebuild the library from its files?",
+            "Every video in the library folder that the list does not show is put back, "
+            "from its sidecar file or its own metadata. Nothing is deleted.",
+            "Rebuild",
+        )
+        if not ok:
+            return
+        try:
+            report = self.controller.rebuild()
+        except OSError as exc:
+            self.show_error(f"The library could not be rebuilt: {exc}")
+            return
+        skipped = (
+            f"; {len(report.unreadable)} unreadable file(s) skipped" if report.unreadable else ""
+        )
+        self.show_message(f"Rebuilt: {report.recovered:,} video(s) put back{skipped}.")
+
+    def show_shortcuts(self) -> None:
+        self.player.show_shortcuts()
 
     def _play(self, job: Job) -> None:
         if job.status is JobStatus.COMPLETED and job.video_path:
@@ -779,6 +967,7 @@ class MainWindow(QMainWindow):
             loop_playback=self.player.loop_button.isChecked(),
         )
         self.player.shut_down()
+        self.thumbnails.cancel()
         for task in list(self._tasks):
             task.cancel()
         event.accept()
