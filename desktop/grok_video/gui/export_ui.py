@@ -133,6 +133,7 @@ class ExportJob:
         self.dialog.canceled.connect(self.cancel_flag.set)
         self.dialog.setValue(0)
         self._loop = asyncio.get_event_loop()
+        self.closed = False
 
     def progress(self, fraction: float) -> None:
         """Called from the worker thread."""
@@ -140,13 +141,14 @@ class ExportJob:
         self._loop.call_soon_threadsafe(self._show, value)
 
     def _show(self, value: int) -> None:
-        if not self.cancel_flag.is_set():
+        if not self.cancel_flag.is_set() and not self.closed:
             self.dialog.setValue(value)
 
     def cancelled(self) -> bool:
         return self.cancel_flag.is_set()
 
     def close(self) -> None:
+        self.closed = True
         self.dialog.canceled.disconnect(self.cancel_flag.set)
         self.dialog.reset()
         self.dialog.hide()

@@ -172,11 +172,12 @@ class LibraryBar(QWidget):
             local = (now or datetime.now()).astimezone()
             midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
             since = midnight - timedelta(days=int(days))
-        statuses = self.status_combo.currentData()
+        statuses = self.status_combo.currentData()  # Qt hands enums back as plain strings
+        kind = self.kind_combo.currentData()
         return LibraryQuery(
             search=self.search_edit.text().strip() or None,
-            statuses=tuple(statuses) if statuses is not None else None,
-            kind=self.kind_combo.currentData(),
+            statuses=tuple(JobStatus(s) for s in statuses) if statuses is not None else None,
+            kind=Kind(kind) if kind else None,
             favourites=self.favourites_button.isChecked(),
             since=since,
             trash=self.trash_button.isChecked(),

@@ -83,6 +83,7 @@ class Thumbnails(QObject):
         self._limit = limit
         self._pending: set[str] = set()
         self._failed: set[str] = set()
+        self._dropped: set[str] = set()  # deleted while its thumbnail was being made
         self._tasks: set[asyncio.Task[Any]] = set()
         self._workers = asyncio.Semaphore(2)
 
@@ -123,11 +124,17 @@ class Thumbnails(QObject):
             return
         finally:
             self._pending.discard(job_id)
+        if job_id in self._dropped:
+            self.path(job_id).unlink(missing_ok=True)
+            return
         self.ready.emit(job_id)
 
-    def forget(self, job_id: str) -> None:
+    def drop(self, job_id: str) -> None:
+        """The job was deleted for good: no thumbnail of it may stay behind."""
         self._images.pop(job_id, None)
-        self._failed.discard(job_id)
+        if job_id in self._pending:
+            self._dropped.add(job_id)
+        self.path(job_id).unlink(missing_ok=True)
 
     def cancel(self) -> None:
         """Stop making thumbnails (the window is closing); files half-made are never kept."""

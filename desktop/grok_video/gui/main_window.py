@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -319,6 +320,8 @@ class MainWindow(QMainWindow):
         self._last_trashed: list[str] = []
         self.model.set_query(self.library_bar.query())
         self._update_count()
+        if controller.ctx.recovery:
+            QTimer.singleShot(0, self, lambda: self.tell_recovery(controller.ctx.recovery or ""))
         self.prompt_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- menus --------------------------------------------------------------------------------
@@ -626,6 +629,7 @@ class MainWindow(QMainWindow):
                 self._play(job)
 
     def _job_removed(self, job_id: str) -> None:
+        self.thumbnails.drop(job_id)
         row = self.model.row_of(job_id)
         if row is not None:
             self.model.reload()
@@ -883,6 +887,19 @@ class MainWindow(QMainWindow):
             f"; {len(report.unreadable)} unreadable file(s) skipped" if report.unreadable else ""
         )
         self.show_message(f"Rebuilt: {report.recovered:,} video(s) put back{skipped}.")
+
+    def tell_recovery(self, text: str) -> None:
+        """The library was rebuilt at start: say so once, plainly, without blocking."""
+        self.show_error(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, "The library was rebuilt", text, parent=self)
+        box.setObjectName("recoveryDialog")
+        box.setInformativeText(
+            "Your videos are back in the list. The old database file was kept, not deleted."
+            if "damaged" in text
+            else "Your videos are back in the list."
+        )
+        box.finished.connect(lambda _code: box.deleteLater())
+        box.open()
 
     def show_shortcuts(self) -> None:
         self.player.show_shortcuts()
