@@ -186,10 +186,8 @@ class DetailsPanel(QFrame):
         ):
             actions.addWidget(button)
         actions.addStretch(1)
-        removal = QHBoxLayout()
         for widget in (self.delete_button, self.restore_button, self.delete_forever_button):
-            removal.addWidget(widget)
-        removal.addStretch(1)
+            actions.addWidget(widget)
 
         text = QVBoxLayout()
         text.addWidget(self.title)
@@ -198,7 +196,6 @@ class DetailsPanel(QFrame):
         text.addLayout(attention)
         text.addLayout(keep)
         text.addLayout(actions)
-        text.addLayout(removal)
         text.addWidget(self.info)
         text.addStretch(1)
         layout = QHBoxLayout(self)
