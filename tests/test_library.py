@@ -282,3 +282,22 @@ def test_a_video_without_its_sidecar_is_recovered_from_its_own_metadata(
     assert job["task_id"] == record["task_id"] and job["sha256"] == record["sha256"]
     assert job["params"] == {"aspect_ratio": "9:16"} and job["status"] == "completed"
     assert (data_dir / "videos" / f"{record['id']}.json").exists()  # the sidecar is back too
+
+
+def test_rebuild_from_the_command_line_puts_lost_rows_back(cli, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ctx = open_ctx(data_dir)
+    kept = completed_job(ctx, "Kept")
+    lost = completed_job(ctx, "Lost row")
+    ctx.store.delete_job(lost.id)
+    ctx.close()
+
+    result = cli("rebuild", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {
+        "from_sidecars": 1,
+        "from_videos": 0,
+        "already_there": 1,
+        "unreadable": [],
+    }
+    listed = {j["id"] for j in cli("jobs", "--json").json()}
+    assert listed == {kept.id, lost.id}

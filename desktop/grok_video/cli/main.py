@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--width", metavar="N", help="gif: width in pixels (0: the video's)")
     export.add_argument("--fps", metavar="N", help="gif: frames a second (default 12)")
 
+    rebuild = verbs.add_parser(
+        "rebuild", help="put back every job whose files are in the library but not in its list"
+    )
+    rebuild.add_argument("--json", action="store_true")
+
     key = verbs.add_parser("key", help="the API key in the system keyring")
     key_verbs = key.add_subparsers(dest="key_verb", parser_class=_Parser, required=True)
     key_verbs.add_parser("set", help="read the key from standard input")
@@ -96,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--task-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
 
-    for sub in (gen, jobs, show, resume, export, key, sandbox):
+    for sub in (gen, jobs, show, resume, export, rebuild, key, sandbox):
         _global_options(sub, suppress=True)
     for sub in key_verbs.choices.values():
         _global_options(sub, suppress=True)
@@ -359,6 +364,31 @@ def _progress_line() -> Callable[[float], None]:
     return show
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    try:
+        report = ctx.library.rebuild()
+    finally:
+        ctx.close()
+    if args.json:
+        _print_json(
+            {
+                "from_sidecars": report.from_sidecars,
+                "from_videos": report.from_videos,
+                "already_there": report.already_there,
+                "unreadable": list(report.unreadable),
+            }
+        )
+    else:
+        print(
+            f"{report.recovered} job(s) put back ({report.from_sidecars} from sidecars, "
+            f"{report.from_videos} from videos alone); {report.already_there} already listed."
+        )
+        for name in report.unreadable:
+            print(f"Skipped unreadable file: {name}", file=sys.stderr)
+    return ExitCode.OK
+
+
 def cmd_key(args: argparse.Namespace) -> int:
     from ..core.secrets import KeyStore
 
@@ -405,6 +435,7 @@ VERBS = {
     "show": cmd_show,
     "resume": cmd_resume,
     "export": cmd_export,
+    "rebuild": cmd_rebuild,
     "key": cmd_key,
     "sandbox": cmd_sandbox,
 }
