@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.models import Job, JobStatus
-from .jobs_model import STATUS_TEXT
 from .library_model import title_of, video_missing
 from .picture import PREVIEW, preview_pixmap
 from .style import error_label
+from .wording import STATUS_TEXT
 
 EXPORTS = (
     ("mp4", "Video (MP4)…"),

@@ -40,8 +40,8 @@ from ..core.media import NotAVideo, make_thumbnail
 from ..core.models import Job, JobStatus
 from ..core.runner import keep_task
 from ..core.store import LibraryQuery
-from .jobs_model import STATUS_TEXT, format_elapsed, one_line
 from .style import ERROR_COLOUR, WARNING_COLOUR
+from .wording import STATUS_TEXT, format_elapsed, one_line
 
 log = logging.getLogger(__name__)
 

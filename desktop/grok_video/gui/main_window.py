@@ -69,12 +69,12 @@ from .details import EXPORTS, DetailsPanel
 from .dialogs import KeyDialog, SettingsDialog, confirm, dialog_result
 from .export_ui import GifOptions, choose_output, run_export, suggested_name
 from .gallery import GalleryView, LibraryBar
-from .jobs_model import one_line
 from .library_model import LibraryModel, Roles, Thumbnails
 from .picture import ImageDropZone, Offer, read_offer
 from .player import SHORTCUTS, PlayerPanel
 from .reveal import reveal_file
 from .style import ERROR_COLOUR
+from .wording import one_line
 
 log = logging.getLogger(__name__)
 
