@@ -20,6 +20,7 @@ _OPTIONAL_TYPES: dict[str, type] = {
     "last_aspect_ratio": str,
     "last_resolution": str,
     "last_mode": str,
+    "monthly_budget_credits": int,
 }
 
 
@@ -45,6 +46,8 @@ class Settings:
     export_dir: str = ""
     gif_width: int = 480
     gif_fps: int = 12
+    # Ask before a submission that would take this month's spending past this (None: no limit).
+    monthly_budget_credits: int | None = None
 
     @classmethod
     def load(cls, path: Path) -> Settings:

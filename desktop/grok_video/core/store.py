@@ -501,6 +501,24 @@ class Store:
         with self._transaction() as db:
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
+    def credits_since(self, since: datetime | None) -> int:
+        """Credits charged for jobs created since then (all time for None), trash included."""
+        sql = "SELECT COALESCE(SUM(cost_credits), 0) FROM jobs WHERE cost_credits > 0"
+        args: list[Any] = []
+        if since is not None:
+            sql += " AND created_at >= ?"
+            args.append(iso(since))
+        with self._lock:
+            return int(self._db.execute(sql, args).fetchone()[0])
+
+    def jobs_since(self, since: datetime) -> list[Job]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM jobs WHERE created_at >= ? ORDER BY created_at DESC",
+                (iso(since),),
+            ).fetchall()
+        return [self._row_to_job(r) for r in rows]
+
     def trashed_before(self, cutoff: datetime) -> list[Job]:
         with self._lock:
             rows = self._db.execute(

@@ -12,14 +12,16 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ..core import spend as spending
 from ..core.config import normalise_base_url
 from ..core.context import AppContext
 from ..core.errors import GrokVideoError, InvalidInput, KeyProblem
 from ..core.images import is_web_url
 from ..core.library import Library, RebuildReport
 from ..core.media import NotAVideo, extract_last_frame
-from ..core.models import GenerationRequest, Job, JobStatus, Kind
+from ..core.models import CREDITS_PER_VIDEO, GenerationRequest, Job, JobStatus, Kind
 from ..core.secrets import KeyStatus
+from ..core.spend import Spend
 from ..core.store import LibraryQuery
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,37 @@ class JobsController(QObject):
     @property
     def library(self) -> Library:
         return self.ctx.library
+
+    # -- spending ---------------------------------------------------------------------------
+    def spend(self) -> Spend:
+        return spending.totals(self.ctx.store)
+
+    @property
+    def price(self) -> int:
+        """Credits a successful video costs here (the sandbox is free)."""
+        return 0 if self.ctx.is_sandbox else CREDITS_PER_VIDEO
+
+    def questions_before(self, request: GenerationRequest) -> list[str]:
+        """What to ask before sending this: over the budget, or the same request just now."""
+        asks = []
+        over = spending.budget_question(
+            self.ctx.store, self.ctx.settings.monthly_budget_credits, self.price
+        )
+        if over:
+            asks.append(over)
+        twin = spending.recent_twin(self.ctx.store, request)
+        if twin is not None:
+            asks.append(
+                "You sent this same prompt"
+                + (" and picture" if request.images else "")
+                + " less than a minute ago. Sending it again makes (and charges for) a second "
+                "video."
+            )
+        return asks
+
+    def set_budget(self, credits: int | None) -> None:
+        self.ctx.settings.monthly_budget_credits = credits or None
+        self.ctx.settings.save(self.ctx.paths.settings_path)
 
     # -- keeping and deleting ---------------------------------------------------------------
     def _library_change(self, change: Callable[[], Job]) -> Job | None:

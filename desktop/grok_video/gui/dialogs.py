@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -151,9 +152,23 @@ class SettingsDialog(QDialog):
 
         self.error_label = error_label(self, "settingsError")
 
+        self.budget_spin = QSpinBox(self)
+        self.budget_spin.setObjectName("budgetSpin")
+        self.budget_spin.setAccessibleName("Monthly budget in credits")
+        self.budget_spin.setRange(0, 10_000_000)
+        self.budget_spin.setSingleStep(240)
+        self.budget_spin.setSpecialValueText("No budget")
+        self.budget_spin.setSuffix(" credits")
+        self.budget_spin.setValue(controller.ctx.settings.monthly_budget_credits or 0)
+        self.budget_spin.setToolTip(
+            "Ask before a video that would take this month's spending past this "
+            "(a video is 24 credits, about $0.24)."
+        )
+
         form = QFormLayout()
         form.addRow("Service address", self.base_url_edit)
         form.addRow("API key", key_row)
+        form.addRow("Monthly budget", self.budget_spin)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -203,4 +218,5 @@ class SettingsDialog(QDialog):
             self.error_label.setText(exc.message)
             self.error_label.show()
             return
+        self.controller.set_budget(self.budget_spin.value())
         self.accept()

@@ -307,6 +307,9 @@ class MainWindow(QMainWindow):
         self._error_colour.timeout.connect(lambda: self.statusBar().setStyleSheet(""))
         self.service_label = QLabel(self)
         self.service_label.setObjectName("serviceLabel")
+        self.spend_label = QLabel(self)
+        self.spend_label.setObjectName("spendLabel")
+        self.statusBar().addPermanentWidget(self.spend_label)
         self.statusBar().addPermanentWidget(self.service_label)
         self._update_service_label()
         self._build_menus()
@@ -320,6 +323,7 @@ class MainWindow(QMainWindow):
         self._last_trashed: list[str] = []
         self.model.set_query(self.library_bar.query())
         self._update_count()
+        self.update_spend()
         if controller.ctx.recovery:
             QTimer.singleShot(0, self, lambda: self.tell_recovery(controller.ctx.recovery or ""))
         self.prompt_edit.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -461,7 +465,33 @@ class MainWindow(QMainWindow):
             self.show_error("Add your API key first (File → Settings).")
             self.spawn(self.ask_for_key())
             return
-        job = self.controller.submit(request, parent_id=self.parent_job if images else None)
+        questions = self.controller.questions_before(request)
+        if questions:
+            # Nothing is sent until the person says so (the dialog is not a blocking exec()).
+            self.generate_button.setEnabled(False)
+            self.spawn(self._submit_after_asking(request, params, questions))
+            return
+        self._send(request, params)
+
+    async def _submit_after_asking(
+        self, request: GenerationRequest, params: Params, questions: list[str]
+    ) -> None:
+        try:
+            ok = await confirm(
+                self,
+                "Send this video?",
+                "\n\n".join(questions),
+                "Send anyway",
+            )
+        finally:
+            self.generate_button.setEnabled(True)
+        if ok:
+            self._send(request, params)
+        else:
+            self.show_message("Not sent.")
+
+    def _send(self, request: GenerationRequest, params: Params) -> None:
+        job = self.controller.submit(request, parent_id=self.parent_job if request.images else None)
         if job is None:
             return
         self.controller.remember_choices(
@@ -471,7 +501,9 @@ class MainWindow(QMainWindow):
             last_mode=params.mode,
         )
         self.show_message("Sent. The video usually takes a minute or two.")
-        self.select_job(job.id)
+        if not self.select_job(job.id):
+            self.library_bar.clear_filters()
+            self.select_job(job.id)
 
     # -- pictures -------------------------------------------------------------------------------
     def set_picture(
@@ -616,7 +648,20 @@ class MainWindow(QMainWindow):
         self.library_bar.count_label.setText(text)
         self.library_bar.empty_trash_button.setEnabled(bool(count))
 
+    def update_spend(self) -> None:
+        totals = self.controller.spend()
+        budget = self.controller.ctx.settings.monthly_budget_credits
+        self.spend_label.setText(
+            f"Spent: {totals.today:,} today · {totals.month:,} this month"
+            + (f" of {budget:,}" if budget else "")
+            + f" · {totals.all_time:,} in all (credits)"
+        )
+        self.spend_label.setToolTip(totals.describe())
+        self.spend_label.setAccessibleName(totals.describe())
+
     def _job_changed(self, job: Job) -> None:
+        if not job.status.active:
+            self.update_spend()
         self.model.upsert(job, belongs=self.controller.matches(job, self.model.query))
         if self.details.job is not None and self.details.job.id == job.id:
             previous = self.details.job
@@ -964,6 +1009,7 @@ class MainWindow(QMainWindow):
 
         def finished(_code: int) -> None:
             self._update_service_label()
+            self.update_spend()
             dialog.deleteLater()
 
         dialog.finished.connect(finished)
