@@ -426,7 +426,36 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def cmd_gui(args: argparse.Namespace) -> int:
     from ..gui.app import run_app
 
-    return int(run_app(data_dir=args.data_dir, base_url=args.base_url, sandbox=args.sandbox))
+    return int(
+        run_app(
+            data_dir=args.data_dir,
+            base_url=args.base_url,
+            sandbox=args.sandbox,
+            files=getattr(args, "files", []),
+        )
+    )
+
+
+def _split_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """`grok-video PICTURE…` (a file manager's "Open with"): the words before any verb that are
+    not options are pictures for the window."""
+    rest: list[str] = []
+    files: list[str] = []
+    verb_seen = False
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if verb_seen or arg.startswith("-") or arg in VERBS:
+            verb_seen = verb_seen or arg in VERBS
+            rest.append(arg)
+            if arg in ("--base-url", "--data-dir") and i + 1 < len(args):
+                rest.append(args[i + 1])
+                i += 1
+        else:
+            files.append(arg)
+        i += 1
+    return rest, files
 
 
 VERBS = {
@@ -444,7 +473,11 @@ VERBS = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        rest, files = _split_files(sys.argv[1:] if argv is None else argv)
+        args = parser.parse_args(rest)
+        args.files = files
+        if files and args.verb:
+            raise UsageError(f"unknown words: {' '.join(files)}")
         handler = VERBS.get(args.verb or "", cmd_gui)
         return int(handler(args))
     except GrokVideoError as exc:

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import traceback
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -20,8 +21,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from .. import APP_DISPLAY_NAME, APP_NAME, __version__
 from ..core.context import AppContext
 from ..core.errors import GrokVideoError
+from ..core.paths import AppPaths
 from .adapter import JobsController
 from .main_window import MainWindow
+from .single_instance import InstanceServer, hand_over, instance_name
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,18 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-async def run_window(ctx: AppContext, reporter: ErrorReporter, *, ask_key: bool = True) -> int:
+def _absolute(item: str) -> str:
+    return item if "://" in item else str(Path(item).expanduser().resolve())
+
+
+async def run_window(
+    ctx: AppContext,
+    reporter: ErrorReporter,
+    *,
+    ask_key: bool = True,
+    instance: InstanceServer | None = None,
+    launch: dict[str, Any] | None = None,
+) -> int:
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(reporter.loop_handler)
     controller = JobsController(ctx)
@@ -89,6 +103,10 @@ async def run_window(ctx: AppContext, reporter: ErrorReporter, *, ask_key: bool 
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.present()
+    if instance is not None:
+        instance.messageReceived.connect(window.receive_launch)
+    if launch and launch.get("files"):
+        window.receive_launch({"files": launch["files"]})
     try:
         if ask_key and controller.needs_key():
             try:
@@ -107,9 +125,20 @@ async def run_window(ctx: AppContext, reporter: ErrorReporter, *, ask_key: bool 
 
 
 def run_app(
-    *, data_dir: str | None = None, base_url: str | None = None, sandbox: bool = False
+    *,
+    data_dir: str | None = None,
+    base_url: str | None = None,
+    sandbox: bool = False,
+    files: list[str] | None = None,
 ) -> int:
     app = make_app()
+    name = instance_name(AppPaths.resolve(data_dir).data_dir)
+    launch = {"files": [_absolute(f) for f in files or []], "sandbox": sandbox}
+    if hand_over(name, launch):
+        log.info("Handed over to the running instance")
+        return 0
+    instance = InstanceServer(name)
+    instance.listen()
     reporter = ErrorReporter()
     previous_hook = sys.excepthook
     sys.excepthook = reporter.excepthook
@@ -123,8 +152,9 @@ def run_app(
             return int(exc.exit_code)
         try:
             with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-                return runner.run(run_window(ctx, reporter))
+                return runner.run(run_window(ctx, reporter, instance=instance, launch=launch))
         finally:
+            instance.close()
             ctx.close()
             app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     finally:

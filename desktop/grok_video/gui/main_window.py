@@ -1015,8 +1015,31 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(finished)
         dialog.open()
 
+    def receive_launch(self, message: dict[str, Any]) -> None:
+        """Another launch handed over: come forward, and take the picture it was given."""
+        self.present()
+        if message.get("sandbox") and not self.controller.is_sandbox:
+            self.show_error(
+                "Grok Video is already open with the real service. Quit it first to start the "
+                "sandbox."
+            )
+        files = [str(f) for f in message.get("files") or []]
+        if files:
+            mime = QMimeData()
+            if "://" in files[0] and not files[0].startswith("file:"):
+                mime.setText(files[0])
+            else:
+                mime.setUrls([QUrl.fromLocalFile(files[0])])
+            self.take_offer(read_offer(mime))
+            if len(files) > 1:
+                self.show_message("Only the first picture was taken.")
+
     def present(self) -> None:
         """Show the window in front with the prompt ready for typing."""
+        if self.isMinimized():
+            self.setWindowState(
+                (self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive
+            )
         self.show()
         if QGuiApplication.platformName() not in ("offscreen", "minimal"):
             self.raise_()  # the offscreen platform cannot raise and warns about it
