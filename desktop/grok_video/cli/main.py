@@ -436,9 +436,18 @@ def cmd_gui(args: argparse.Namespace) -> int:
     )
 
 
+def _looks_like_picture(arg: str) -> bool:
+    if arg.startswith(("http://", "https://", "file:")):
+        return True
+    try:
+        return Path(arg).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _split_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """`grok-video PICTURE…` (a file manager's "Open with"): the words before any verb that are
-    not options are pictures for the window."""
+    """`grok-video PICTURE…` (a file manager's "Open with"): existing files and web addresses
+    given before any verb are pictures for the window; anything else is left to argparse."""
     rest: list[str] = []
     files: list[str] = []
     verb_seen = False
@@ -446,7 +455,7 @@ def _split_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     i = 0
     while i < len(args):
         arg = args[i]
-        if verb_seen or arg.startswith("-") or arg in VERBS:
+        if verb_seen or arg.startswith("-") or arg in VERBS or not _looks_like_picture(arg):
             verb_seen = verb_seen or arg in VERBS
             rest.append(arg)
             if arg in ("--base-url", "--data-dir") and i + 1 < len(args):
