@@ -75,18 +75,18 @@ def test_first_start_asks_for_the_key_and_keeps_it_in_the_keyring(
     key = "sk-first-run-4242"
 
     def type_key() -> None:
-        dialog = visible_dialog("keyDialog")
+        dialog = visible_dialog("welcomeDialog")
         assert dialog is not None
         edit = dialog.findChild(QLineEdit, "keyEdit")
         assert edit.echoMode() == QLineEdit.EchoMode.Password
         edit.setText(key)
-        [save] = [b for b in dialog.findChildren(QPushButton) if b.text() == "Save"]
+        [save] = [b for b in dialog.findChildren(QPushButton) if b.text() == "Check and save"]
         save.click()
 
     problems = drive(
         [
-            (lambda: visible_dialog("keyDialog"), type_key),
-            (lambda: visible_dialog("keyDialog") is None and main_window(), lambda: None),
+            (lambda: visible_dialog("welcomeDialog"), type_key),
+            (lambda: visible_dialog("welcomeDialog") is None and main_window(), lambda: None),
             (lambda: True, lambda: main_window().close()),  # type: ignore[union-attr]
         ]
     )
@@ -105,7 +105,7 @@ def test_sandbox_start_asks_nothing_and_makes_a_video(qapp, data_dir: Path) -> N
         window = main_window()
         assert window is not None
         state["title"] = window.windowTitle()
-        state["asked"] = visible_dialog("keyDialog") is not None
+        state["asked"] = bool(visible_dialog("keyDialog") or visible_dialog("welcomeDialog"))
         window.prompt_edit.setPlainText("Sandbox start")
         window.generate_button.click()
 

@@ -252,6 +252,31 @@ class ApiInOneClient:
             await self._sleep(wait)
 
     # -- poll -------------------------------------------------------------------------------
+    async def check_key(self) -> None:
+        """Ask the service about a task that does not exist: free, and it tells a refused key
+        (401/403) from a good one (anything else). Raises AuthRejected or Unavailable."""
+        url = self.base_url + TASK_PATH.format(task_id="grok-video-key-check")
+        try:
+            response = await self._http.get(url, headers=self._auth())
+        except httpx.TransportError as exc:
+            raise Unavailable(
+                f"Could not reach the service at {self.base_url} ({type(exc).__name__}). "
+                "Check the connection; the key was not saved."
+            ) from exc
+        data = _json(response)
+        status = response.status_code
+        effective = status if status >= 400 else (body_error_code(data) or status)
+        if effective in (401, 403):
+            reason = _message(data, response, f"HTTP {effective}")
+            raise AuthRejected(
+                f"The service refused this key ({reason}). Check that you copied all of it.",
+                code="auth_rejected",
+            )
+        if effective >= 500:
+            raise Unavailable(
+                f"The service could not check the key now (HTTP {effective}); try again soon."
+            )
+
     async def poll(self, task_id: str) -> TaskSnapshot:
         """One status check. Raises Retryable for anything that may heal by itself."""
         url = self.base_url + TASK_PATH.format(task_id=quote(task_id, safe=""))

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from ..core import spend as spending
+from ..core.client import ApiInOneClient
 from ..core.config import normalise_base_url
 from ..core.context import AppContext
 from ..core.errors import GrokVideoError, InvalidInput, KeyProblem
@@ -20,7 +21,8 @@ from ..core.images import is_web_url
 from ..core.library import Library, RebuildReport
 from ..core.media import NotAVideo, extract_last_frame
 from ..core.models import CREDITS_PER_VIDEO, GenerationRequest, Job, JobStatus, Kind
-from ..core.secrets import KeyStatus
+from ..core.runner import PROVIDER_SANDBOX
+from ..core.secrets import KeyStatus, clean_key
 from ..core.spend import Spend
 from ..core.store import LibraryQuery
 
@@ -32,6 +34,7 @@ class JobsController(QObject):
     message = Signal(str)  # something to tell the user, in words
     errorRaised = Signal(str)  # an error to tell the user, in words
     keyChanged = Signal()
+    providerChanged = Signal()
     jobRemoved = Signal(str)  # deleted for good
     libraryReset = Signal()  # many jobs changed at once (rebuild)
 
@@ -188,6 +191,35 @@ class JobsController(QObject):
             return not self.ctx.keys.status().present
         except KeyProblem:
             return True
+
+    async def check_and_store_key(self, key: str) -> None:
+        """Check the key with the service, then keep it in the keyring. Raises GrokVideoError
+        with words for a malformed key, no keyring, a refused key or no network."""
+        cleaned = clean_key(key)
+        self.ctx.keys.status()  # no keyring backend: say so before asking the service
+        client = ApiInOneClient(self.ctx.base_url, cleaned, timing=self.ctx.timing())
+        try:
+            await client.check_key()
+        finally:
+            await client.aclose()
+        self.set_key(cleaned)
+
+    def use_sandbox(self) -> None:
+        """Switch this window to the built-in sandbox (free, no key), as `--sandbox` would."""
+        if self.ctx.is_sandbox:
+            return
+        from ..sandbox.server import SandboxServer
+
+        server = SandboxServer(state_dir=self.ctx.paths.sandbox_dir).start()
+        self.ctx.sandbox = server
+        self.ctx.provider = PROVIDER_SANDBOX
+        self.ctx.base_url = server.url
+        self.runner.config = dataclasses.replace(
+            self.runner.config, base_url=server.url, provider=PROVIDER_SANDBOX
+        )
+        self.runner.reset_clients()
+        self.providerChanged.emit()
+        self.message.emit("Sandbox: free practice videos made on this computer. No key needed.")
 
     def set_key(self, key: str) -> None:
         self.ctx.keys.set(key)

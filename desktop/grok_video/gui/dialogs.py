@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,7 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import APP_DISPLAY_NAME
 from ..core.errors import GrokVideoError
+from ..core.runner import keep_task
 from .adapter import JobsController
 from .style import error_label
 
@@ -52,22 +55,35 @@ async def confirm(parent: QWidget, title: str, text: str, accept_text: str) -> b
 
 
 class KeyDialog(QDialog):
-    """Asks for the API in One key and stores it in the keyring."""
+    """Asks for the API in One key, checks it with the service, and keeps it in the keyring.
+
+    At first start it is the welcome screen (`welcomeDialog`), which also offers the sandbox.
+    """
 
     def __init__(
         self, controller: JobsController, parent: QWidget | None = None, *, first_run: bool = False
     ) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.setObjectName("keyDialog")
-        self.setWindowTitle("API key")
-        self.setMinimumWidth(460)
+        self.used_sandbox = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.setObjectName("welcomeDialog" if first_run else "keyDialog")
+        self.setWindowTitle(f"Welcome to {APP_DISPLAY_NAME}" if first_run else "API key")
+        self.setMinimumWidth(500)
+        title = QLabel(f"<h2>Welcome to {APP_DISPLAY_NAME}</h2>", self)
+        title.setVisible(first_run)
         intro = QLabel(
-            ("Welcome to Grok Video. " if first_run else "")
-            + "Paste your API in One key. It is kept in your system keyring, never in a file. "
+            (
+                "Make short videos from a sentence or a picture with Grok Imagine. "
+                if first_run
+                else ""
+            )
+            + "Paste your API in One key: it is checked with the service, then kept in your "
+            "system keyring, never in a file. "
             f'Keys come from <a href="{KEY_HELP_URL}">apiin.one</a>; each video costs about $0.24.',
             self,
         )
+        intro.setObjectName("welcomeText")
         intro.setWordWrap(True)
         intro.setOpenExternalLinks(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
@@ -76,9 +92,10 @@ class KeyDialog(QDialog):
         self.key_edit.setObjectName("keyEdit")
         self.key_edit.setAccessibleName("API key")
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setPlaceholderText("sk-…")
+        self.key_edit.setPlaceholderText("Paste the key here")
         self.show_button = QPushButton("Show", self)
         self.show_button.setCheckable(True)
+        self.show_button.setAccessibleName("Show the key")
         self.show_button.toggled.connect(
             lambda on: self.key_edit.setEchoMode(
                 QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password
@@ -88,6 +105,9 @@ class KeyDialog(QDialog):
         row.addWidget(self.key_edit, 1)
         row.addWidget(self.show_button)
 
+        self.status_label = QLabel("", self)
+        self.status_label.setObjectName("keyStatus")
+        self.status_label.setWordWrap(True)
         self.error_label = error_label(self, "keyError")
 
         buttons = QDialogButtonBox(
@@ -98,24 +118,59 @@ class KeyDialog(QDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("Check and save")
+        self.save_button.setObjectName("checkKeyButton")
         self.save_button.setEnabled(False)
         self.key_edit.textChanged.connect(lambda t: self.save_button.setEnabled(bool(t.strip())))
 
+        self.sandbox_button = QPushButton("Try it in the sandbox — free, no key", self)
+        self.sandbox_button.setObjectName("sandboxButton")
+        self.sandbox_button.setToolTip(
+            "Practice videos made on this computer: nothing is sent and nothing is charged."
+        )
+        self.sandbox_button.clicked.connect(self._use_sandbox)
+        self.sandbox_button.setVisible(first_run)
+
         layout = QVBoxLayout(self)
+        layout.addWidget(title)
         layout.addWidget(intro)
         layout.addLayout(row)
+        layout.addWidget(self.status_label)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+        if first_run:
+            layout.addSpacing(8)
+            layout.addWidget(self.sandbox_button, 0, Qt.AlignmentFlag.AlignLeft)
 
     def _save(self) -> None:
+        if not self.save_button.isEnabled():
+            return
+        keep_task(self._tasks, self._check_and_save())
+
+    async def _check_and_save(self) -> None:
+        self.save_button.setEnabled(False)
+        self.error_label.hide()
+        self.status_label.setText("Checking the key with the service…")
         try:
-            self.controller.set_key(self.key_edit.text())
+            await self.controller.check_and_store_key(self.key_edit.text())
         except GrokVideoError as exc:
+            self.status_label.setText("")
             self.error_label.setText(exc.message)
             self.error_label.show()
+            self.save_button.setEnabled(bool(self.key_edit.text().strip()))
             return
         self.key_edit.clear()
         self.accept()
+
+    def _use_sandbox(self) -> None:
+        self.controller.use_sandbox()
+        self.used_sandbox = True
+        self.accept()
+
+    def done(self, code: int) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        super().done(code)
 
 
 class SettingsDialog(QDialog):

@@ -318,6 +318,7 @@ class MainWindow(QMainWindow):
         controller.message.connect(self.show_message)
         controller.errorRaised.connect(self.show_error)
         controller.jobRemoved.connect(self._job_removed)
+        controller.providerChanged.connect(self._provider_changed)
         controller.libraryReset.connect(self.model.reload)
         self.player.help_shortcuts = [*SHORTCUTS, *WINDOW_SHORTCUTS]
         self._last_trashed: list[str] = []
@@ -424,6 +425,15 @@ class MainWindow(QMainWindow):
         )
         # The window's F1 serves everywhere; the player keeps "?" for itself.
         self.player.shortcuts["help"].setKeys([QKeySequence("?")])
+
+    def _provider_changed(self) -> None:
+        sandbox = self.controller.is_sandbox
+        self.setWindowTitle(APP_DISPLAY_NAME + (" — Sandbox" if sandbox else ""))
+        self.generate_button.setToolTip(
+            "Make the video (Ctrl+Return). "
+            + ("Sandbox: free." if sandbox else "About $0.24 a video.")
+        )
+        self._update_service_label()
 
     def _update_service_label(self) -> None:
         if self.controller.is_sandbox:
