@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -50,6 +51,19 @@ def _damaged_or_lost(paths: AppPaths) -> str | None:
     return f"The library's database was damaged ({problem}); it was kept aside as {kept}."
 
 
+_SIGNED_QUERY = re.compile(r"(https?://[^\s?#'\"]+)\?[^\s'\"]+")
+_BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\"]+")
+
+
+def redact(text: str, secrets: set[str] | None = None) -> str:
+    """A text fit to show or send: no keys, no signed URL query strings, no Bearer tokens."""
+    for secret in secrets if secrets is not None else REDACTOR.secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, "[key]")
+    text = _BEARER.sub(r"\1[key]", text)
+    return _SIGNED_QUERY.sub(r"\1?[redacted]", text)
+
+
 class RedactingFilter(logging.Filter):
     """Keep keys and signed query strings out of the log."""
 
@@ -59,10 +73,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = message
-        for secret in self.secrets:
-            if secret and len(secret) >= 6:
-                redacted = redacted.replace(secret, "[key]")
+        redacted = redact(message, self.secrets)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True

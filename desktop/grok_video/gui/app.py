@@ -19,10 +19,11 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_DISPLAY_NAME, APP_NAME, __version__
-from ..core.context import AppContext
+from ..core.context import AppContext, redact
 from ..core.errors import GrokVideoError
 from ..core.paths import AppPaths
 from .adapter import JobsController
+from .crash import CrashDialog, crash_report
 from .main_window import MainWindow
 from .single_instance import InstanceServer, hand_over, instance_name
 
@@ -35,6 +36,7 @@ class ErrorReporter:
     def __init__(self) -> None:
         self.window: MainWindow | None = None
         self.count = 0
+        self.dialog: CrashDialog | None = None
 
     def report(self, exc: BaseException | None, context: str = "") -> None:
         self.count += 1
@@ -52,8 +54,23 @@ class ErrorReporter:
             text = f"Something went wrong ({type(exc).__name__}: {exc}). Details are in the log."
         else:
             text = f"Something went wrong: {context}. Details are in the log."
-        if self.window is not None:
-            self.window.show_error(text)
+        if self.window is None:
+            return
+        self.window.show_error(redact(text))
+        if isinstance(exc, GrokVideoError) or (exc is None and not context):
+            return  # said in words already; not a bug
+        if self.dialog is not None and self.dialog.isVisible():
+            return  # one dialog at a time; every error is in the log
+        folder = str(self.window.controller.ctx.paths.log_dir)
+        dialog = CrashDialog(crash_report(exc, context), folder, self.window)
+
+        def closed(_code: int) -> None:
+            self.dialog = None
+            dialog.deleteLater()
+
+        dialog.finished.connect(closed)
+        self.dialog = dialog
+        dialog.open()
 
     def excepthook(
         self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None

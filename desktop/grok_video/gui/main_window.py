@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QDesktopServices,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
@@ -423,6 +424,11 @@ class MainWindow(QMainWindow):
             QKeySequence.StandardKey.HelpContents,
             name="shortcutsAction",
         )
+        help_menu.addSeparator()
+        self._action(help_menu, "Open the &library folder", self.open_library_folder)
+        self._action(help_menu, "Open the l&og folder", self.open_log_folder)
+        help_menu.addSeparator()
+        self._action(help_menu, f"&About {APP_DISPLAY_NAME}", self.show_about, name="aboutAction")
         # The window's F1 serves everywhere; the player keeps "?" for itself.
         self.player.shortcuts["help"].setKeys([QKeySequence("?")])
 
@@ -953,6 +959,39 @@ class MainWindow(QMainWindow):
             if "damaged" in text
             else "Your videos are back in the list."
         )
+        box.finished.connect(lambda _code: box.deleteLater())
+        box.open()
+
+    def open_library_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.controller.ctx.paths.data_dir)))
+
+    def open_log_folder(self) -> None:
+        folder = self.controller.ctx.paths.log_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def show_about(self) -> None:
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+
+        from .. import __version__
+
+        paths = self.controller.ctx.paths
+        box = QMessageBox(self)
+        box.setObjectName("aboutDialog")
+        box.setWindowTitle(f"About {APP_DISPLAY_NAME}")
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(
+            f"<h3>{APP_DISPLAY_NAME} {__version__}</h3>"
+            "<p>Short AI videos with xAI's Grok Imagine, through the API in One service, "
+            "kept in a library on this computer.</p>"
+        )
+        box.setInformativeText(
+            f"Library: {paths.data_dir}\nLogs: {paths.log_dir}\n"
+            f"Qt {qVersion()} · PySide6 {pyside_version} · MIT licence"
+        )
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.finished.connect(lambda _code: box.deleteLater())
         box.open()
 
