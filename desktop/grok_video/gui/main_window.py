@@ -71,6 +71,7 @@ from .dialogs import KeyDialog, SettingsDialog, confirm, dialog_result
 from .export_ui import GifOptions, choose_output, run_export, suggested_name
 from .gallery import GalleryView, LibraryBar
 from .library_model import LibraryModel, Roles, Thumbnails
+from .notify import Notifier
 from .picture import ImageDropZone, Offer, read_offer
 from .player import SHORTCUTS, PlayerPanel
 from .reveal import reveal_file
@@ -320,9 +321,15 @@ class MainWindow(QMainWindow):
         controller.errorRaised.connect(self.show_error)
         controller.jobRemoved.connect(self._job_removed)
         controller.providerChanged.connect(self._provider_changed)
+        self.notifier = Notifier(self, self.windowIcon())
+        self.notifier.showRequested.connect(self.present)
         controller.libraryReset.connect(self.model.reload)
         self.player.help_shortcuts = [*SHORTCUTS, *WINDOW_SHORTCUTS]
         self._last_trashed: list[str] = []
+        self._active_jobs: dict[str, Job] = {
+            job.id: job for job in controller.ctx.store.unfinished_jobs()
+        }
+        self._update_title()
         self.model.set_query(self.library_bar.query())
         self._update_count()
         self.update_spend()
@@ -432,9 +439,39 @@ class MainWindow(QMainWindow):
         # The window's F1 serves everywhere; the player keeps "?" for itself.
         self.player.shortcuts["help"].setKeys([QKeySequence("?")])
 
+    def _base_title(self) -> str:
+        return APP_DISPLAY_NAME + (" — Sandbox" if self.controller.is_sandbox else "")
+
+    def _update_title(self) -> None:
+        """Progress where it shows from another window: the title (and the tray's tip)."""
+        active = list(self._active_jobs.values())
+        if not active:
+            self.setWindowTitle(self._base_title())
+            self.notifier.set_busy("")
+            return
+        known = [j.progress for j in active if j.progress is not None]
+        percent = f", {sum(known) // len(known)}%" if known else ""
+        busy = f"{len(active)} making{percent}"
+        self.setWindowTitle(f"({busy}) {self._base_title()}")
+        self.notifier.set_busy(f"{APP_DISPLAY_NAME}: {busy}")
+
+    def _tell_if_away(self, job: Job) -> None:
+        """A job ended while the person was elsewhere: a desktop notice."""
+        if self.isActiveWindow() and not self.isMinimized():
+            return
+        what = one_line(job.prompt, 80) or "Your video"
+        if job.status is JobStatus.COMPLETED:
+            self.notifier.notify("Your video is ready", what)
+        elif job.status is JobStatus.FAILED:
+            self.notifier.notify("A video failed", f"{what}: {job.error_message}", failed=True)
+        elif job.status is JobStatus.UNKNOWN:
+            self.notifier.notify(
+                "A video needs your attention", f"{what}: {job.error_message}", failed=True
+            )
+
     def _provider_changed(self) -> None:
         sandbox = self.controller.is_sandbox
-        self.setWindowTitle(APP_DISPLAY_NAME + (" — Sandbox" if sandbox else ""))
+        self.setWindowTitle(self._base_title())
         self.generate_button.setToolTip(
             "Make the video (Ctrl+Return). "
             + ("Sandbox: free." if sandbox else "About $0.24 a video.")
@@ -678,6 +715,12 @@ class MainWindow(QMainWindow):
     def _job_changed(self, job: Job) -> None:
         if not job.status.active:
             self.update_spend()
+        previous = self._active_jobs.pop(job.id, None)
+        if job.status.active:
+            self._active_jobs[job.id] = job
+        elif previous is not None:
+            self._tell_if_away(job)
+        self._update_title()
         self.model.upsert(job, belongs=self.controller.matches(job, self.model.query))
         if self.details.job is not None and self.details.job.id == job.id:
             previous = self.details.job
@@ -1103,6 +1146,7 @@ class MainWindow(QMainWindow):
         )
         self.player.shut_down()
         self.thumbnails.cancel()
+        self.notifier.close()
         for task in list(self._tasks):
             task.cancel()
         event.accept()
