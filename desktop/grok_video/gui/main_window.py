@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -1031,7 +1032,7 @@ class MainWindow(QMainWindow):
             "kept in a library on this computer.</p>"
         )
         box.setInformativeText(
-            f"Library: {paths.data_dir}\nLogs: {paths.log_dir}\n"
+            f"Library: {escape(str(paths.data_dir))}<br>Logs: {escape(str(paths.log_dir))}<br>"
             f"Qt {qVersion()} · PySide6 {pyside_version} · MIT licence"
         )
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
