@@ -118,3 +118,22 @@ def test_the_budget_is_set_in_settings(harness: Harness, qtbot, sandbox) -> None
     assert window.controller.ctx.settings.monthly_budget_credits == 480
     request = GenerationRequest(prompt="x", params=Params())
     assert window.controller.questions_before(request) == []
+
+
+def test_spend_from_the_command_line(cli, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ctx = AppContext.open(data_dir=str(data_dir), log=False)
+    try:
+        completed_job(ctx, "One")
+        completed_job(ctx, "Two")
+    finally:
+        ctx.close()
+    result = cli("spend", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {
+        "today": 48,
+        "month": 48,
+        "all_time": 48,
+        "monthly_budget": None,
+        "unit": "credits",
+    }
+    assert "$0.48" in cli("spend").out

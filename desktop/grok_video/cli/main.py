@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--width", metavar="N", help="gif: width in pixels (0: the video's)")
     export.add_argument("--fps", metavar="N", help="gif: frames a second (default 12)")
 
+    spend_verb = verbs.add_parser("spend", help="credits spent today, this month and in all")
+    spend_verb.add_argument("--json", action="store_true")
+
     rebuild = verbs.add_parser(
         "rebuild", help="put back every job whose files are in the library but not in its list"
     )
@@ -101,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=0)
     sandbox.add_argument("--task-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
 
-    for sub in (gen, jobs, show, resume, export, rebuild, key, sandbox):
+    for sub in (gen, jobs, show, resume, export, spend_verb, rebuild, key, sandbox):
         _global_options(sub, suppress=True)
     for sub in key_verbs.choices.values():
         _global_options(sub, suppress=True)
@@ -364,6 +367,30 @@ def _progress_line() -> Callable[[float], None]:
     return show
 
 
+def cmd_spend(args: argparse.Namespace) -> int:
+    from ..core.spend import totals
+
+    ctx = _context(args)
+    try:
+        spent = totals(ctx.store)
+        budget = ctx.settings.monthly_budget_credits
+    finally:
+        ctx.close()
+    if args.json:
+        _print_json(
+            {
+                "today": spent.today,
+                "month": spent.month,
+                "all_time": spent.all_time,
+                "monthly_budget": budget,
+                "unit": "credits",
+            }
+        )
+    else:
+        print(spent.describe() + (f"; monthly budget {budget:,} credits" if budget else ""))
+    return ExitCode.OK
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     ctx = _context(args)
     try:
@@ -474,6 +501,7 @@ VERBS = {
     "resume": cmd_resume,
     "export": cmd_export,
     "rebuild": cmd_rebuild,
+    "spend": cmd_spend,
     "key": cmd_key,
     "sandbox": cmd_sandbox,
 }
