@@ -183,3 +183,23 @@ def test_player_controls(harness: Harness, qtbot, sandbox) -> None:
     until(qtbot, lambda: panel.video.frames_shown > shown)
     assert panel.position.maximum() > 0
     assert "/ 0:0" in panel.time_label.text()
+
+
+def test_the_smoke_run_makes_plays_and_quits_cleanly(data_dir: Path) -> None:
+    """What the packaged build's smoke test runs: a real start, a video made and decoded on
+    screen, then a clean quit with exit code 0."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, GROK_VIDEO_DATA_DIR=str(data_dir), GROK_VIDEO_SMOKE="1")
+    proc = subprocess.run(
+        [sys.executable, "-m", "grok_video", "--sandbox"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "smoke: ok" in proc.stdout
+    assert list((data_dir / "videos").glob("*.mp4"))

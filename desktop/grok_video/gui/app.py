@@ -99,6 +99,39 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+SMOKE_ENV = "GROK_VIDEO_SMOKE"  # packaging's smoke run: make, play and quit (sandbox only)
+
+
+async def _smoke_run(window: MainWindow, frames: int = 5, timeout: float = 120.0) -> bool:
+    """Prove a build works end to end: a sandbox video is made, decoded on screen, and the
+    app quits cleanly. Prints one line for the packaging script."""
+    from ..core.models import GenerationRequest
+
+    ok = False
+    try:
+        if not window.controller.is_sandbox:
+            print("smoke: refused: only with --sandbox", flush=True)
+            return False
+        job = window.controller.submit(GenerationRequest(prompt="Smoke test: a red balloon"))
+        assert job is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            current = window.controller.job(job.id)
+            if current.status.ended or window.player.video.frames_shown >= frames:
+                break
+            await asyncio.sleep(0.1)
+        window.select_job(job.id)
+        while loop.time() < deadline and window.player.video.frames_shown < frames:
+            await asyncio.sleep(0.1)
+        shown = window.player.video.frames_shown
+        ok = shown >= frames
+        print(f"smoke: {'ok' if ok else 'failed'}: {shown} frames shown", flush=True)
+        return ok
+    finally:
+        window.close()
+
+
 def _absolute(item: str) -> str:
     return item if "://" in item else str(Path(item).expanduser().resolve())
 
@@ -133,7 +166,12 @@ async def run_window(
             else:
                 window.spawn(window.ask_for_key(first_run=True))
         controller.resume_all()
+        smoke = None
+        if os.environ.get(SMOKE_ENV):
+            smoke = asyncio.ensure_future(_smoke_run(window))
         await closed.wait()
+        if smoke is not None:
+            return 0 if smoke.done() and not smoke.cancelled() and smoke.result() else 1
     finally:
         await controller.shutdown()
         reporter.window = None
