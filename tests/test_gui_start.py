@@ -203,3 +203,27 @@ def test_the_smoke_run_makes_plays_and_quits_cleanly(data_dir: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "smoke: ok" in proc.stdout
     assert list((data_dir / "videos").glob("*.mp4"))
+
+
+def test_sigterm_quits_the_window_cleanly(data_dir: Path) -> None:
+    """A session ending sends SIGTERM: the app closes its window and exits 0."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = dict(os.environ, GROK_VIDEO_DATA_DIR=str(data_dir))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grok_video", "--sandbox"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log = data_dir / "logs" / "grok-video.log"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (log.exists() and "Window shown" in log.read_text()):
+        time.sleep(0.1)  # another process: nothing to wait on but its log
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-2000:]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 os.environ.setdefault("QT_API", "PySide6")
 
 import qasync
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -84,6 +86,20 @@ class ErrorReporter:
         self.report(exc, str(context.get("message", "")))
 
 
+def app_icon() -> QIcon:
+    """The app's own icon at every size (sharp on high-DPI screens), shipped in the package."""
+    folder = Path(__file__).resolve().parent.parent / "resources"
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256):
+        png = folder / f"grok-video-{size}.png"
+        if png.exists():
+            icon.addFile(str(png), QSize(size, size))
+    svg = folder / "grok-video.svg"
+    if svg.exists():
+        icon.addFile(str(svg))
+    return icon if not icon.isNull() else QIcon.fromTheme("video-x-generic")
+
+
 def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
@@ -93,41 +109,60 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("grok-video")
     app.setQuitOnLastWindowClosed(False)
-    icon = QIcon.fromTheme("video-x-generic")
-    if not icon.isNull():
-        app.setWindowIcon(icon)
+    app.setWindowIcon(app_icon())
     return app
 
 
-SMOKE_ENV = "GROK_VIDEO_SMOKE"  # packaging's smoke run: make, play and quit (sandbox only)
+SMOKE_ENV = "GROK_VIDEO_SMOKE"  # packaging's smoke run: make a clip, play it, quit
+SMOKE_FRAMES_ENV = "GROK_VIDEO_SMOKE_FRAMES"  # the same, playing the newest clip for N frames
 
 
-async def _smoke_run(window: MainWindow, frames: int = 5, timeout: float = 120.0) -> bool:
-    """Prove a build works end to end: a sandbox video is made, decoded on screen, and the
-    app quits cleanly. Prints one line for the packaging script."""
+def smoke_frames() -> int | None:
+    raw = os.environ.get(SMOKE_FRAMES_ENV) or ("5" if os.environ.get(SMOKE_ENV) else "")
+    try:
+        return max(1, int(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+async def _smoke_run(window: MainWindow, frames: int, timeout: float = 120.0) -> bool:
+    """Prove a build works end to end: a clip (the newest, or a new sandbox one) is decoded on
+    screen, then the app quits cleanly. Says so in one line, on stdout and in the log."""
     from ..core.models import GenerationRequest
 
-    ok = False
+    def say(ok: bool, text: str) -> bool:
+        line = f"Smoke test: {text}"
+        (log.info if ok else log.error)(line)
+        print(f"smoke: {'ok' if ok else 'failed'}: {text}", flush=True)
+        return ok
+
     try:
-        if not window.controller.is_sandbox:
-            print("smoke: refused: only with --sandbox", flush=True)
-            return False
-        job = window.controller.submit(GenerationRequest(prompt="Smoke test: a red balloon"))
-        assert job is not None
+        controller = window.controller
+        done = [j for j in controller.jobs(limit=50) if j.status.value == "completed"]
+        if done:
+            job = done[0]
+        elif controller.is_sandbox:
+            made = controller.submit(GenerationRequest(prompt="Smoke test: a red balloon"))
+            if made is None:
+                return say(False, "the sandbox refused the job")
+            job = made
+        else:
+            return say(False, "no clip to play (start with --sandbox to make one)")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            current = window.controller.job(job.id)
-            if current.status.ended or window.player.video.frames_shown >= frames:
-                break
+        while loop.time() < deadline and not controller.job(job.id).status.ended:
             await asyncio.sleep(0.1)
         window.select_job(job.id)
-        while loop.time() < deadline and window.player.video.frames_shown < frames:
-            await asyncio.sleep(0.1)
-        shown = window.player.video.frames_shown
-        ok = shown >= frames
-        print(f"smoke: {'ok' if ok else 'failed'}: {shown} frames shown", flush=True)
-        return ok
+        video = window.player.video
+        while loop.time() < deadline and video.frames_shown < frames:
+            await asyncio.sleep(0.05)
+        image = video.current_image()
+        if video.frames_shown < frames:
+            return say(False, f"only {video.frames_shown} of {frames} frames decoded")
+        return say(
+            True,
+            f"{video.frames_shown} frames decoded ({image.width()}x{image.height()}); quitting",
+        )
     finally:
         window.close()
 
@@ -153,6 +188,10 @@ async def run_window(
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.present()
+    log.info("Window shown")
+    for sig in (signal.SIGTERM, signal.SIGINT):  # a session ending or Ctrl+C: a clean quit
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, window.close)
     if instance is not None:
         instance.messageReceived.connect(window.receive_launch)
     if launch and launch.get("files"):
@@ -167,12 +206,16 @@ async def run_window(
                 window.spawn(window.ask_for_key(first_run=True))
         controller.resume_all()
         smoke = None
-        if os.environ.get(SMOKE_ENV):
-            smoke = asyncio.ensure_future(_smoke_run(window))
+        frames = smoke_frames()
+        if frames is not None:
+            smoke = asyncio.ensure_future(_smoke_run(window, frames))
         await closed.wait()
         if smoke is not None:
             return 0 if smoke.done() and not smoke.cancelled() and smoke.result() else 1
     finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         await controller.shutdown()
         reporter.window = None
         window.deleteLater()
