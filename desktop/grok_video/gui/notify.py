@@ -1,13 +1,15 @@
 """Telling the person a video is ready (or failed) while they are in another window.
 
-A tray icon's balloon where the desktop has a tray; otherwise the window asks for attention
-(the task bar entry flashes or is marked). Every notice is also kept in `sent` (for the log and
-for tests) and said in the status bar.
+A tray icon's balloon where the desktop has a tray; otherwise a freedesktop desktop notification
+over D-Bus (GNOME, KDE, and others without a tray), sent from a worker thread so the window never
+waits on it; and always the window asks for attention (its task bar entry). Every notice is also
+kept in `sent` (for the log and for tests).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
@@ -42,7 +44,7 @@ class Notifier(QObject):
 
     @property
     def channel(self) -> str:
-        return "tray" if self.tray is not None else "attention"
+        return "tray" if self.tray is not None else "desktop"
 
     def notify(self, title: str, text: str, *, failed: bool = False) -> None:
         channel = self.channel
@@ -54,7 +56,11 @@ class Notifier(QObject):
             )
             self.tray.showMessage(title, text, icon, 10_000)
         else:
-            QApplication.alert(self.window, 0)
+            app = QApplication.applicationDisplayName() or "Grok Video"
+            threading.Thread(
+                target=desktop_notification, args=(app, title, text), name="notify", daemon=True
+            ).start()
+        QApplication.alert(self.window, 0)
         log.info("Notified (%s): %s: %s", channel, title, text)
         self.sent.append((title, text, channel))
         self.notified.emit(title, text, channel)
@@ -66,3 +72,42 @@ class Notifier(QObject):
     def close(self) -> None:
         if self.tray is not None:
             self.tray.hide()
+
+
+def desktop_notification(app: str, title: str, text: str, timeout_ms: int = 10_000) -> bool:
+    """org.freedesktop.Notifications.Notify on the session bus (jeepney: keyring's own D-Bus
+    library, with explicit types). False, and a log line, when there is no notification service."""
+    try:
+        from jeepney import DBusAddress, MessageType, new_method_call
+        from jeepney.io.blocking import open_dbus_connection
+    except ImportError:
+        return False
+    address = DBusAddress(
+        "/org/freedesktop/Notifications",
+        bus_name="org.freedesktop.Notifications",
+        interface="org.freedesktop.Notifications",
+    )
+    message = new_method_call(
+        address,
+        "Notify",
+        "susssasa{sv}i",
+        (
+            app,
+            0,
+            "grok-video",
+            title,
+            text,
+            [],
+            {"desktop-entry": ("s", "grok-video")},
+            timeout_ms,
+        ),
+    )
+    try:
+        with open_dbus_connection(bus="SESSION") as connection:
+            reply = connection.send_and_get_reply(message, timeout=5)
+        if reply.header.message_type == MessageType.error:
+            raise RuntimeError(str(reply.body))
+    except Exception as exc:  # no bus, no notification service, a refusal: not worth a crash
+        log.info("No desktop notification (%s: %s)", type(exc).__name__, exc)
+        return False
+    return True
