@@ -258,3 +258,28 @@ def test_a_failing_window_task_reaches_the_one_error_handler(harness: Harness, q
     until(qtbot, lambda: bool(seen), timeout=5000)
     assert str(seen[0]) == "a bug in a window task"
     loop.set_exception_handler(None)
+
+
+def test_every_visible_control_has_a_name_for_screen_readers(harness: Harness) -> None:
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSlider,
+        QComboBox,
+        QLineEdit,
+    )
+
+    window = harness.open("https://api.invalid")
+    nameless = []
+    for kind in (QAbstractButton, QComboBox, QLineEdit, QAbstractSlider, QPlainTextEdit):
+        for widget in window.findChildren(kind):
+            if not widget.isVisibleTo(window):
+                continue
+            text = widget.text() if isinstance(widget, QAbstractButton) else ""
+            if not (widget.accessibleName() or text):
+                nameless.append(f"{type(widget).__name__} {widget.objectName()!r}")
+    for view in window.findChildren(QAbstractItemView):
+        if view.isVisibleTo(window) and not view.accessibleName():
+            nameless.append(f"{type(view).__name__} {view.objectName()!r}")
+    assert nameless == []
+    assert window.minimumSize().width() >= 900  # sensible minimum: composer, gallery, player
