@@ -122,7 +122,7 @@ def test_sandbox_start_asks_nothing_and_makes_a_video(qapp, data_dir: Path) -> N
     code = run_app(data_dir=str(data_dir), sandbox=True)
     assert problems == []
     assert code == 0
-    assert state == {"title": "Grok Video — Sandbox", "asked": False}
+    assert state == {"title": "Sandbox — Grok Video", "asked": False}
     videos = list((data_dir / "videos").glob("*.mp4"))
     assert len(videos) == 1
 

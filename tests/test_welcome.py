@@ -104,7 +104,7 @@ def test_try_it_in_the_sandbox_needs_no_key(harness: Harness, qtbot, sandbox, ke
     dialog = welcome(window, qtbot)
     qtbot.mouseClick(dialog.findChild(QPushButton, "sandboxButton"), Qt.MouseButton.LeftButton)
     until(qtbot, lambda: not dialog.isVisible())
-    assert window.windowTitle().endswith("Sandbox")
+    assert window.windowTitle() == "Sandbox — Grok Video"
     window.prompt_edit.setPlainText("A sandbox try")
     window.submit()
     until(qtbot, lambda: job_rows(window) and job_rows(window)[0].status.value == "completed")

@@ -157,7 +157,8 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self._tasks: set[asyncio.Task[Any]] = set()
         self.setObjectName("mainWindow")
-        title = APP_DISPLAY_NAME + (" — Sandbox" if controller.is_sandbox else "")
+        # Ending with the app's display name: X11 and Windows would append it otherwise.
+        title = ("Sandbox — " if controller.is_sandbox else "") + APP_DISPLAY_NAME
         self.setWindowTitle(title)
         self.setMinimumSize(900, 560)
         self.resize(1200, 720)
@@ -441,7 +442,7 @@ class MainWindow(QMainWindow):
         self.player.shortcuts["help"].setKeys([QKeySequence("?")])
 
     def _base_title(self) -> str:
-        return APP_DISPLAY_NAME + (" — Sandbox" if self.controller.is_sandbox else "")
+        return ("Sandbox — " if self.controller.is_sandbox else "") + APP_DISPLAY_NAME
 
     def _update_title(self) -> None:
         """Progress where it shows from another window: the title (and the tray's tip)."""
