@@ -397,7 +397,7 @@ class Smoke:
         proc = self.start("--sandbox", env=env, log=log)
         window = ""
         while time.monotonic() - started < 30 and proc.poll() is None and not window:
-            window = self._xdotool(display, "search", "--onlyvisible", "--name", "^Grok Video")
+            window = self._xdotool(display, "search", "--onlyvisible", "--name", "Grok Video")
             if not window:
                 time.sleep(0.05)
         if not window:
