@@ -17,6 +17,7 @@ from typing import Literal
 import av
 import av.error
 from av.video.frame import VideoFrame
+from av.video.reformatter import VideoReformatter
 from PIL import Image
 
 from .errors import InvalidInput
@@ -344,10 +345,13 @@ def _sampled(run: _Run, fps: float, count: int, low: float, high: float) -> Iter
         container.close()
 
 
-def _to_image(frame: VideoFrame, size: tuple[int, int]) -> Image.Image:
-    image: Image.Image = frame.to_image()  # type: ignore[no-untyped-call]
-    if image.size != size:
-        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+def _to_image(frame: VideoFrame, size: tuple[int, int], scaler: VideoReformatter) -> Image.Image:
+    """The frame as an RGB picture of `size`: converted and scaled in one step by FFmpeg's
+    scaler (Lanczos). One scaler serves a whole pass, so its set-up is made only once."""
+    rgb = scaler.reformat(
+        frame, width=size[0], height=size[1], format="rgb24", interpolation="LANCZOS"
+    )
+    image: Image.Image = rgb.to_image()  # type: ignore[no-untyped-call]
     return image
 
 
@@ -360,9 +364,10 @@ def _gif_palette(run: _Run, size: tuple[int, int], fps: float, count: int) -> li
     tile = (tile_w, max(1, round(size[1] * tile_w / size[0])))
     montage = Image.new("RGB", (tile[0], tile[1] * len(wanted)))  # one column of frames
     placed = 0
+    scaler = VideoReformatter()
     for k, frame in enumerate(_sampled(run, fps, count, 0.0, 0.3)):
         if k in wanted:
-            montage.paste(_to_image(frame, tile), (0, placed * tile[1]))
+            montage.paste(_to_image(frame, tile, scaler), (0, placed * tile[1]))
             placed += 1
     quantized = montage.quantize(colors=_MARK, method=Image.Quantize.MEDIANCUT)
     colours = list(quantized.getpalette() or [0, 0, 0])[: 3 * _MARK]
@@ -384,8 +389,9 @@ def _gif_frames(
     reference.putpalette(palette)
     unmark = bytes(range(_MARK)) + bytes([0])  # index 255 holds the colour of index 0
     previous: bytes | None = None
+    scaler = VideoReformatter()
     for frame in _sampled(run, fps, count, 0.3, 0.95):
-        quantized = _to_image(frame, size).quantize(
+        quantized = _to_image(frame, size, scaler).quantize(
             palette=reference, dither=Image.Dither.FLOYDSTEINBERG
         )
         data = quantized.tobytes().translate(unmark)
