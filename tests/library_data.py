@@ -117,13 +117,14 @@ def synthetic_library(db_path: Path, count: int, *, seed: int = 7) -> list[str]:
                 created,
                 1 if n % 7 == 0 else 0,
                 json.dumps(["batch"] if n % 100 == 0 else []),
+                24 if status == "completed" else 0,
             )
         )
     db = sqlite3.connect(db_path)
     with db:
         db.executemany(
             "INSERT INTO jobs (id, status, kind, prompt, params, created_at, updated_at, "
-            "favourite, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "favourite, tags, cost_credits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
     db.close()

@@ -37,6 +37,8 @@ def _damaged_or_lost(paths: AppPaths) -> str | None:
             p.suffix in (".json", ".mp4") for p in paths.videos_dir.iterdir()
         )
         return "The library's database was missing." if has_files else None
+    if Store.unchanged_since_close(db):
+        return None  # as the last clean close left it
     problem = Store.quick_check(db)
     if problem is None:
         return None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DatabaseTooNew, InvalidInput, NotFound
+from .fsutil import atomic_write_text
 from .models import Job, JobStatus, Kind, Params, iso, parse_iso, utc_now
 
 log = logging.getLogger(__name__)
@@ -132,8 +133,13 @@ def _v3(db: sqlite3.Connection) -> None:
     )
 
 
+def _v4(db: sqlite3.Connection) -> None:
+    """Spend totals (today, this month, all time) read an index, not the whole library."""
+    db.execute("CREATE INDEX jobs_spend ON jobs(created_at, cost_credits) WHERE cost_credits > 0")
+
+
 # Each step takes the database from version i to i + 1, inside one transaction.
-MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2, _v3)
+MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _JOB_COLUMNS = (
@@ -195,6 +201,12 @@ def _pid_alive(owner: str) -> bool:
     return True
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the library (any thread may use it; one at a time)."""
+    uri = path.resolve().as_uri() + "?mode=ro"  # as_uri escapes "?", "#" and spaces in the path
+    return sqlite3.connect(uri, uri=True, timeout=10, check_same_thread=False)
+
+
 def fts_query(text: str) -> str | None:
     """Turn what a person typed into an FTS5 prefix query; None when nothing searchable."""
     words = []
@@ -254,6 +266,8 @@ class Store:
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+            # Open now: until a clean close notes it again, the next start checks for damage.
+            self._stamp_path(path).unlink(missing_ok=True)
         except BaseException:
             self._db.close()
             raise
@@ -315,6 +329,47 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        self._stamp_closed(self.path)
+
+    # -- is a check for damage needed? -----------------------------------------------------
+    @staticmethod
+    def _stamp_path(path: Path) -> Path:
+        return path.with_name(path.name + ".closed")
+
+    @staticmethod
+    def _file_state(path: Path) -> dict[str, int] | None:
+        """The database file's size and time, if nothing is left in a write-ahead log."""
+        try:
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                return None  # still open somewhere, or not closed cleanly
+            info = path.stat()
+        except OSError:
+            return None
+        return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+    @classmethod
+    def _stamp_closed(cls, path: Path) -> None:
+        """Note the file as a clean close left it (when this was its last connection)."""
+        state = cls._file_state(path)
+        try:
+            if state is None:
+                cls._stamp_path(path).unlink(missing_ok=True)
+            else:
+                atomic_write_text(cls._stamp_path(path), json.dumps(state))
+        except OSError as exc:
+            log.debug("Could not note the clean close of %s: %s", path, exc)
+
+    @classmethod
+    def unchanged_since_close(cls, path: Path) -> bool:
+        """The file is as a clean close left it: the check for damage can be skipped (it reads
+        the whole file, which takes a while for a long library)."""
+        state = cls._file_state(path)
+        try:
+            noted = json.loads(cls._stamp_path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return state is not None and noted == state
 
     # -- jobs -----------------------------------------------------------------------------
     @staticmethod
@@ -463,13 +518,30 @@ class Store:
         with self._lock:
             return int(self._db.execute(sql, args).fetchone()[0])
 
-    def job_ids(self, query: LibraryQuery | None = None) -> list[str]:
-        """Just the ids, in order: cheap enough for 100,000 rows, so views can load lazily."""
+    def job_ids(self, query: LibraryQuery | None = None, *, limit: int | None = None) -> list[str]:
+        """Just the ids, in order (the first `limit` of them), so views can load lazily."""
+        sql, args = self._ids_sql(query, limit)
+        with self._lock:
+            return [row[0] for row in self._db.execute(sql, args)]
+
+    def job_ids_apart(self, query: LibraryQuery | None = None) -> list[str]:
+        """job_ids() on a read-only connection of its own, for a worker thread: the store's
+        connection (and its lock) stay free for the caller's thread meanwhile."""
+        sql, args = self._ids_sql(query, None)
+        db = _read_only(self.path)
+        try:
+            return [row[0] for row in db.execute(sql, args)]
+        finally:
+            db.close()
+
+    def _ids_sql(self, query: LibraryQuery | None, limit: int | None) -> tuple[str, list[Any]]:
         query = query or LibraryQuery()
         sql, args = self._query("SELECT jobs.id", query)
         sql += query.order_by()
-        with self._lock:
-            return [row[0] for row in self._db.execute(sql, args)]
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(max(0, limit))
+        return sql, args
 
     def matches(self, job_id: str, query: LibraryQuery) -> bool:
         sql, args = self._query("SELECT 1", query)
@@ -561,10 +633,19 @@ class Store:
         return sql, args
 
     def unfinished_jobs(self) -> list[Job]:
-        active = tuple(s for s in JobStatus if s.active)
-        return self.list_jobs(LibraryQuery(statuses=active)) + self.list_jobs(
-            LibraryQuery(statuses=active, trash=True)
-        )
+        """Jobs still under way, the library's first (newest first), then the trash's.
+
+        One query on the status index: at start-up, a long library must not be read whole.
+        """
+        active = [s.value for s in JobStatus if s.active]
+        marks = ", ".join("?" for _ in active)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT * FROM jobs INDEXED BY jobs_status WHERE status IN ({marks}) "
+                "ORDER BY deleted_at IS NOT NULL, created_at DESC, rowid DESC",
+                active,
+            ).fetchall()
+        return [self._row_to_job(r) for r in rows]
 
     @staticmethod
     def quick_check(path: Path) -> str | None:
@@ -574,7 +655,7 @@ class Store:
         normally will say what is really the matter.
         """
         try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+            db = _read_only(path)
             try:
                 rows = db.execute("PRAGMA quick_check").fetchall()
             finally:

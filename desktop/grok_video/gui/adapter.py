@@ -54,6 +54,14 @@ class JobsController(QObject):
     def job_ids(self, query: LibraryQuery) -> list[str]:
         return self.ctx.store.job_ids(query)
 
+    async def job_ids_later(self, query: LibraryQuery) -> list[str]:
+        """job_ids() on a worker thread: a long library's query never holds up the window."""
+        return await asyncio.to_thread(self.ctx.store.job_ids_apart, query)
+
+    def first_ids(self, query: LibraryQuery, count: int) -> tuple[list[str], int]:
+        """The first `count` ids the query matches, and how many it matches in all."""
+        return self.ctx.store.job_ids(query, limit=count), self.ctx.store.count_jobs(query)
+
     def jobs_by_id(self, ids: Sequence[str]) -> dict[str, Job]:
         return self.ctx.store.get_jobs(ids)
 

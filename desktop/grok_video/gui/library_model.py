@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
 
 BLOCK = 200  # jobs loaded at a time
+FIRST_PAGE = 400  # ids read at once when a window opens; the rest come from a worker thread
 CACHED_BLOCKS = 64
 
 
@@ -146,6 +147,7 @@ class LibraryModel(QAbstractListModel):
     """Every job the current query matches, newest first, loaded block by block."""
 
     countChanged = Signal(int)
+    loaded = Signal()  # the results of a load() are in
 
     def __init__(
         self,
@@ -153,16 +155,26 @@ class LibraryModel(QAbstractListModel):
         jobs_for: Callable[[Sequence[str]], dict[str, Job]],
         thumbnails: Thumbnails | None = None,
         parent: QObject | None = None,
+        *,
+        ids_later: Callable[[LibraryQuery], Awaitable[list[str]]] | None = None,
+        first_for: Callable[[LibraryQuery, int], tuple[list[str], int]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._ids_for = ids_for
         self._jobs_for = jobs_for
+        self._ids_later = ids_later
+        self._first_for = first_for
         self.thumbnails = thumbnails
-        self.query = LibraryQuery()
-        self._ids: list[str] = []
-        self._rows: dict[str, int] = {}
+        self.query = LibraryQuery()  # what is asked for (its results may still be on the way)
+        self._ids: list[str] = []  # in order; only the first page while _total says more
+        self._total = 0
+        self._rows: dict[str, int] | None = {}  # id -> row, built when first asked for
         self._blocks: OrderedDict[int, dict[str, Job]] = OrderedDict()
         self._extra: dict[str, Job] = {}  # jobs changed since their block was loaded
+        self._generation = 0  # of the newest load; older loads' answers are dropped
+        self._loading = False
+        self._stale = False  # the library changed while a load was under way
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
@@ -172,27 +184,85 @@ class LibraryModel(QAbstractListModel):
 
     # -- content ------------------------------------------------------------------------------
     def set_query(self, query: LibraryQuery) -> None:
+        """Show what the query matches, now (on this thread)."""
         self.query = query
         self.reload()
 
     def reload(self) -> None:
+        self._generation += 1
+        self._loading = self._stale = False
+        self._reset(self._ids_for(self.query))
+
+    def load(self, query: LibraryQuery | None = None, *, first_page: bool = False) -> None:
+        """Show what the query matches without holding up the window: the ids are read on a
+        worker thread, and the current rows stay until they are in (`loaded` then). With
+        first_page, the first screen's worth is read at once and the rest follows."""
+        if query is not None:
+            self.query = query
+        if self._ids_later is None:
+            self.reload()
+            self.loaded.emit()
+            return
+        self._generation += 1
+        self._loading, self._stale = True, False
+        if first_page and self._first_for is not None:
+            first, total = self._first_for(self.query, FIRST_PAGE)
+            self._reset(first, total)
+        keep_task(self._tasks, self._load(self._generation, self.query))
+
+    @property
+    def loading(self) -> bool:
+        """Results for the query are still on the way."""
+        return self._loading
+
+    async def _load(self, generation: int, query: LibraryQuery) -> None:
+        assert self._ids_later is not None
+        ids = await self._ids_later(query)
+        if generation != self._generation:
+            return  # a newer query (or a reload) came first
+        if self._stale:
+            self.load()  # the library changed meanwhile: this answer may be out of date
+            return
+        self._loading = False
+        first = len(self._ids)
+        if len(ids) == self._total and ids[:first] == self._ids:
+            # The same rows, or the rest of a first page: the rows shown stay as they are (and
+            # so does the selection).
+            if first < self._total:
+                self._ids, self._rows = ids, None
+                self._blocks.clear()
+                self.dataChanged.emit(self.index(first, 0), self.index(self._total - 1, 0))
+        else:
+            self._reset(ids)
+        self.loaded.emit()
+
+    def _reset(self, ids: list[str], total: int | None = None) -> None:
         self.beginResetModel()
-        self._ids = self._ids_for(self.query)
-        self._rows = {job_id: row for row, job_id in enumerate(self._ids)}
+        self._ids = ids
+        self._total = len(ids) if total is None else max(total, len(ids))
+        self._rows = None
         self._blocks.clear()
         self._extra.clear()
         self.endResetModel()
-        self.countChanged.emit(len(self._ids))
+        self.countChanged.emit(self._total)
+
+    def cancel(self) -> None:
+        """Stop loading (the window is closing)."""
+        self._generation += 1
+        for task in list(self._tasks):
+            task.cancel()
 
     def ids(self) -> list[str]:
         return list(self._ids)
 
     def row_of(self, job_id: str) -> int | None:
+        if self._rows is None:
+            self._rows = {job_id: row for row, job_id in enumerate(self._ids)}
         return self._rows.get(job_id)
 
     def job_at(self, row: int) -> Job | None:
         if not 0 <= row < len(self._ids):
-            return None
+            return None  # (or not read yet: the rest of a first page is on its way)
         job_id = self._ids[row]
         job = self._extra.get(job_id)
         if job is not None:
@@ -209,36 +279,42 @@ class LibraryModel(QAbstractListModel):
         return jobs.get(job_id)
 
     def _reindex_from(self, start: int) -> None:
-        for row in range(start, len(self._ids)):
-            self._rows[self._ids[row]] = row
+        if self._rows is not None:
+            for row in range(start, len(self._ids)):
+                self._rows[self._ids[row]] = row
         self._blocks.clear()  # block boundaries moved
 
     def upsert(self, job: Job, *, belongs: bool) -> None:
         """A job changed: show the change, add it, or drop it, as the query says."""
-        row = self._rows.get(job.id)
+        if self._loading:
+            self._stale = True  # the answer on its way may not have the change: ask again
+        row = self.row_of(job.id)
         if row is not None and not belongs:
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._ids[row]
-            del self._rows[job.id]
+            self._total -= 1
+            if self._rows is not None:
+                del self._rows[job.id]
             self._extra.pop(job.id, None)
             self._reindex_from(row)
             self.endRemoveRows()
-            self.countChanged.emit(len(self._ids))
+            self.countChanged.emit(self._total)
             return
         if row is not None:
             self._extra[job.id] = job
             index = self.index(row, 0)
             self.dataChanged.emit(index, index)
             return
-        if not belongs:
-            return
+        if not belongs or len(self._ids) < self._total:
+            return  # (beyond a first page: the load under way, or the next, brings it)
         row = self._insertion_row(job)
         self.beginInsertRows(QModelIndex(), row, row)
         self._ids.insert(row, job.id)
+        self._total += 1
         self._extra[job.id] = job
         self._reindex_from(row)
         self.endInsertRows()
-        self.countChanged.emit(len(self._ids))
+        self.countChanged.emit(self._total)
 
     def _insertion_row(self, job: Job) -> int:
         """New jobs are the newest: the top of a newest-first list, the end of the other."""
@@ -247,20 +323,20 @@ class LibraryModel(QAbstractListModel):
     def _tick(self) -> None:
         for job_id, job in self._extra.items():
             if job.status.active:
-                row = self._rows.get(job_id)
+                row = self.row_of(job_id)
                 if row is not None:
                     index = self.index(row, 0)
                     self.dataChanged.emit(index, index, [Roles.Elapsed])
 
     def _thumbnail_ready(self, job_id: str) -> None:
-        row = self._rows.get(job_id)
+        row = self.row_of(job_id)
         if row is not None:
             index = self.index(row, 0)
             self.dataChanged.emit(index, index, [Roles.Thumbnail, Qt.ItemDataRole.DecorationRole])
 
     # -- Qt model API -------------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else self._total
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -358,7 +434,7 @@ class GalleryDelegate(QStyledItemDelegate):
         self.view = view
 
     def grid_mode(self) -> bool:
-        return self.view.viewMode() == QListView.ViewMode.IconMode
+        return self.view.isWrapping()  # the grid is a wrapping list (see GalleryView.set_mode)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         if self.grid_mode():

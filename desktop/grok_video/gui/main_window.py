@@ -231,9 +231,16 @@ class MainWindow(QMainWindow):
         self.search_edit = self.library_bar.search_edit
         self.thumbnails = Thumbnails(controller.library, self)
         self.model = LibraryModel(
-            controller.job_ids, controller.jobs_by_id, self.thumbnails, parent=self
+            controller.job_ids,
+            controller.jobs_by_id,
+            self.thumbnails,
+            parent=self,
+            ids_later=controller.job_ids_later,
+            first_for=controller.first_ids,
         )
         self.model.countChanged.connect(self._update_count_label)
+        self.model.loaded.connect(self._library_loaded)
+        self._reselect: str | None = None  # the job to select again once a search is in
         self.jobs_view = GalleryView(self)
         self.jobs_view.setModel(self.model)
         self.jobs_view.set_mode(settings.gallery_mode)
@@ -325,14 +332,14 @@ class MainWindow(QMainWindow):
         controller.providerChanged.connect(self._provider_changed)
         self.notifier = Notifier(self, self.windowIcon())
         self.notifier.showRequested.connect(self.present)
-        controller.libraryReset.connect(self.model.reload)
+        controller.libraryReset.connect(lambda: self.model.load())
         self.player.help_shortcuts = [*SHORTCUTS, *WINDOW_SHORTCUTS]
         self._last_trashed: list[str] = []
         self._active_jobs: dict[str, Job] = {
             job.id: job for job in controller.ctx.store.unfinished_jobs()
         }
         self._update_title()
-        self.model.set_query(self.library_bar.query())
+        self.model.load(self.library_bar.query(), first_page=True)
         self._update_count()
         self.update_spend()
         if controller.ctx.recovery:
@@ -678,10 +685,15 @@ class MainWindow(QMainWindow):
     # -- the library ----------------------------------------------------------------------------
     def _query_changed(self, query: LibraryQuery) -> None:
         current = self.selected_job()
-        self.model.set_query(query)
-        if current is not None and self.model.row_of(current.id) is not None:
-            self.select_job(current.id)
-        else:
+        if current is not None:
+            self._reselect = current.id
+        self.model.load(query)  # the results follow on `loaded`; the window stays live
+
+    def _library_loaded(self) -> None:
+        keep, self._reselect = self._reselect, None
+        if keep is not None and self.select_job(keep):
+            return
+        if self.selected_job() is None and self.details.job is not None:
             self.details.show_job(None)
             self.player.load(None)
 
@@ -738,7 +750,7 @@ class MainWindow(QMainWindow):
         self.thumbnails.drop(job_id)
         row = self.model.row_of(job_id)
         if row is not None:
-            self.model.reload()
+            self.model.load()
         if self.details.job is not None and self.details.job.id == job_id:
             self.details.show_job(None)
             self.player.load(None)
@@ -968,7 +980,7 @@ class MainWindow(QMainWindow):
         )
         if ok:
             removed = self.controller.empty_trash()
-            self.model.reload()
+            self.model.load()
             self.show_message(f"Emptied the trash: {removed:,} deleted for good.")
 
     def rebuild_library(self) -> None:
@@ -1148,6 +1160,7 @@ class MainWindow(QMainWindow):
         )
         self.player.shut_down()
         self.thumbnails.cancel()
+        self.model.cancel()
         self.notifier.close()
         for task in list(self._tasks):
             task.cancel()
