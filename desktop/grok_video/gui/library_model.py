@@ -77,11 +77,11 @@ class Thumbnails(QObject):
 
     ready = Signal(str)  # job id
 
-    def __init__(self, library: Library, parent: QObject | None = None, limit: int = 600) -> None:
+    def __init__(self, library: Library, parent: QObject | None = None, limit: int = 160) -> None:
         super().__init__(parent)
         self.library = library
         self._images: OrderedDict[str, QImage] = OrderedDict()
-        self._limit = limit
+        self._limit = limit  # a few screens' worth: 160 of them take about 37 MB
         self._pending: set[str] = set()
         self._failed: set[str] = set()
         self._dropped: set[str] = set()  # deleted while its thumbnail was being made
@@ -174,6 +174,7 @@ class LibraryModel(QAbstractListModel):
         self._generation = 0  # of the newest load; older loads' answers are dropped
         self._loading = False
         self._stale = False  # the library changed while a load was under way
+        self._in_flight = False  # a load's query is on the worker thread
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
@@ -208,21 +209,30 @@ class LibraryModel(QAbstractListModel):
         if first_page and self._first_for is not None:
             first, total = self._first_for(self.query, FIRST_PAGE)
             self._reset(first, total)
-        keep_task(self._tasks, self._load(self._generation, self.query))
+        if not self._in_flight:  # (otherwise the load under way asks again when it is done)
+            self._in_flight = True
+            keep_task(self._tasks, self._load())
 
     @property
     def loading(self) -> bool:
         """Results for the query are still on the way."""
         return self._loading
 
-    async def _load(self, generation: int, query: LibraryQuery) -> None:
+    async def _load(self) -> None:
+        """One query at a time on the worker thread; typing faster than the answers come
+        skips the queries nobody waits for any more."""
         assert self._ids_later is not None
-        ids = await self._ids_later(query)
-        if generation != self._generation:
-            return  # a newer query (or a reload) came first
-        if self._stale:
-            self.load()  # the library changed meanwhile: this answer may be out of date
-            return
+        try:
+            while True:
+                generation, query = self._generation, self.query
+                ids = await self._ids_later(query)
+                if not self._loading:
+                    return  # a reload() answered meanwhile
+                if generation == self._generation and not self._stale:
+                    break
+                self._stale = False  # a newer query, or the library changed: ask again
+        finally:
+            self._in_flight = False
         self._loading = False
         first = len(self._ids)
         if len(ids) == self._total and ids[:first] == self._ids:

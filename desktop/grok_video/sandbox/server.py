@@ -197,6 +197,9 @@ def _check_switches(switches: dict[str, object]) -> None:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A real service takes many connections at once; socketserver's default backlog of 5
+    # resets the rest, which a burst of submissions (a batch of 50) would see as cut answers.
+    request_queue_size = 128
     sandbox: SandboxServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
