@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpcore
 import httpx
 
 from .. import __version__
@@ -47,12 +46,22 @@ CREATE_PATH = "/api/v1/videos/generations"
 TASK_PATH = "/api/v1/tasks/{task_id}"
 USER_AGENT = f"grok-video-desktop/{__version__}"
 MAX_VIDEO_BYTES = 4 * 1024**3
-# httpcore reads a response 64 KiB at a time. Over asyncio every read is a round trip of the
-# event loop (and anyio cuts the up to 256 KiB the socket hands over into 64 KiB copies), which
-# halves the rate of a big download: 256 KiB reads stream as fast as a blocking client does.
 READ_BYTES = 256 * 1024
-if getattr(httpcore.AsyncHTTP11Connection, "READ_NUM_BYTES", READ_BYTES) < READ_BYTES:
-    httpcore.AsyncHTTP11Connection.READ_NUM_BYTES = READ_BYTES
+
+
+def _read_bigger() -> None:
+    """httpcore reads a response 64 KiB at a time. Over asyncio every read is a round trip of
+    the event loop (and anyio cuts the up to 256 KiB the socket hands over into 64 KiB copies),
+    which halves the rate of a big download: 256 KiB reads stream as fast as a blocking client.
+
+    Done when the first download starts, not at import: httpcore takes a while to import, and
+    the command line's quick answers (`jobs`, `show`) never need it.
+    """
+    import httpcore
+
+    if getattr(httpcore.AsyncHTTP11Connection, "READ_NUM_BYTES", READ_BYTES) < READ_BYTES:
+        httpcore.AsyncHTTP11Connection.READ_NUM_BYTES = READ_BYTES
+
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -313,6 +322,7 @@ class ApiInOneClient:
 
         Raises LinkExpired (403/404/410), Retryable (interrupted, 5xx, 429) or BadDownload.
         """
+        _read_bigger()
         partial.parent.mkdir(parents=True, exist_ok=True)
         have = partial.stat().st_size if partial.exists() else 0
         headers: dict[str, str] = {"Accept": "*/*"}

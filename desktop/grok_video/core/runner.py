@@ -29,16 +29,7 @@ from .errors import (
     Rejected,
     Unavailable,
 )
-from .export import job_metadata
 from .fsutil import atomic_write_bytes, replace_into_place
-from .images import (
-    MAX_FILE_BYTES,
-    data_url,
-    is_web_url,
-    picture_source,
-    prepare_local_image,
-)
-from .media import NotAVideo, probe_and_verify, sha256_file, write_mp4_metadata
 from .models import CREDITS_PER_VIDEO, GenerationRequest, Job, JobStatus, utc_now
 from .paths import AppPaths
 from .protocol import RemoteState, TaskSnapshot
@@ -172,6 +163,8 @@ class JobRunner:
         return job
 
     def _keep_pictures(self, job_id: str, images: tuple[str, ...]) -> tuple[list[Any], str | None]:
+        from .images import picture_source, prepare_local_image  # (Pillow: only when needed)
+
         sendable: list[Any] = []
         kept: str | None = None
         for index, item in enumerate(images):
@@ -190,6 +183,8 @@ class JobRunner:
 
     def _inline_pictures(self, body: dict[str, Any]) -> dict[str, Any]:
         """Turn the stored references to kept pictures back into data: URLs for sending."""
+        from .images import data_url
+
         urls = body.get("image_urls")
         if not isinstance(urls, list):
             return body
@@ -211,6 +206,8 @@ class JobRunner:
 
     async def _copy_web_picture(self, job: Job) -> Job:
         """Keep a copy of a picture given by URL, so the library shows it offline. Best effort."""
+        from .images import MAX_FILE_BYTES, is_web_url, prepare_local_image
+
         if job.source_image is not None or not job.images or not is_web_url(job.images[0]):
             return job
         incoming = self.paths.incoming_dir / f"{job.id}.download"
@@ -460,6 +457,10 @@ class JobRunner:
             delay = min(delay * 1.5, timing.poll_max)
 
     async def _download(self, job: Job) -> Job:
+        # PyAV is imported when a video arrives, not with the runner: `grok-video jobs` and
+        # the window's first paint never wait for it.
+        from .media import NotAVideo, probe_and_verify, sha256_file
+
         assert job.video_url is not None
         client = self._client(job)
         partial = self.paths.partial_path(job.id)
@@ -543,6 +544,9 @@ class JobRunner:
 
         A stream copy, checked again; if anything goes wrong the download is kept as it came.
         """
+        from .export import job_metadata
+        from .media import NotAVideo, probe_and_verify, write_mp4_metadata
+
         labelled = partial.with_name(partial.name + ".meta")
         try:
             write_mp4_metadata(partial, labelled, job_metadata(job))
