@@ -168,6 +168,7 @@ def _measure(work: Path, size: int, runs: int) -> tuple[list[dict[str, Any]], li
     ):
         for run in range(runs + 1):
             library = work / f"library-{run}"
+            shutil.rmtree(library, ignore_errors=True)
             library.mkdir()
             write_settings(library, **FAST_SETTINGS)
             os.sync()
