@@ -11,7 +11,7 @@ import pytest
 from grok_video.core.context import AppContext
 from grok_video.core.errors import InvalidInput
 from grok_video.core.models import JobStatus, Kind, utc_now
-from grok_video.core.store import LibraryQuery
+from grok_video.core.store import LibraryQuery, Store
 
 from .library_data import completed_job
 
@@ -202,6 +202,32 @@ def test_a_damaged_database_is_kept_aside_and_rebuilt(data_dir: Path) -> None:
         assert ctx.recovery is not None and "damaged" in ctx.recovery
     finally:
         ctx.close()
+
+
+def test_the_damage_check_is_skipped_only_for_a_file_as_a_clean_close_left_it(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _three_jobs(data_dir)
+    checked: list[Path] = []
+    real = Store.quick_check
+    monkeypatch.setattr(Store, "quick_check", staticmethod(lambda p: checked.append(p) or real(p)))
+    db = data_dir / "library.sqlite3"
+
+    open_ctx(data_dir).close()
+    assert checked == []  # closed cleanly last time, untouched since: no need to read it all
+
+    crashed = Store(db)  # opened and never closed, as when the app is killed
+    try:
+        open_ctx(data_dir).close()
+        assert checked == [db]
+    finally:
+        crashed.close()
+
+    open_ctx(data_dir).close()
+    assert checked == [db]
+    os.utime(db, ns=(1, 1))  # changed behind our back (same size): checked again
+    open_ctx(data_dir).close()
+    assert checked == [db, db]
 
 
 def test_a_sound_database_is_left_alone(data_dir: Path) -> None:
