@@ -359,3 +359,27 @@ def test_export_png_of_the_current_frame_and_a_gif(
     assert len(frames) == 10  # one second of clip at 10 frames a second
     assert "Exported" in window.statusBar().currentMessage()
     assert window.controller.ctx.settings.export_dir == str(tmp_path)
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_the_grid_fills_its_width_with_or_without_a_scroll_bar(qtbot, count: int) -> None:
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+    from grok_video.gui.gallery import GalleryView
+
+    view = GalleryView()
+    qtbot.addWidget(view)
+    model = QStandardItemModel(view)
+    for n in range(count):
+        model.appendRow(QStandardItem(str(n)))
+    view.setModel(model)
+    view.set_mode("grid")
+    view.resize(672, 500)  # room for three tiles a row, and two rows
+    view.show()
+    qtbot.waitExposed(view)
+    QApplication.processEvents()  # the delayed layout, and a scroll bar if it is needed
+    view.doItemsLayout()  # then the layout the view would settle on
+    row = [view.visualRect(model.index(n, 0)) for n in range(3)]
+    assert [r.top() for r in row] == [0, 0, 0]  # three side by side, the same with few or many
+    assert row[2].right() < view.viewport().width()
+    assert view.verticalScrollBar().isVisible() == (count > 6)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -258,7 +259,10 @@ class GalleryView(QListView):
     def _fit_grid(self) -> None:
         """Tiles share the width evenly, so the grid has no ragged empty band at the right."""
         tile = GalleryDelegate.TILE
-        width = max(tile.width(), self.viewport().width() - 2)
+        # The width beside the scroll bar, whether it shows or not: a wrapping list lays out
+        # as if it were there (it may be needed), and so the columns never change when it comes.
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        width = max(tile.width(), self.width() - 2 * self.frameWidth() - bar - 2)
         columns = max(1, width // (tile.width() + 6))
         cell = width // columns
         height = (cell - 14) * 9 // 16 + tile.height() - tile.width() * 9 // 16 + 6
