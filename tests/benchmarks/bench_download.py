@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ from .common import (
     report,
     reset_peak,
     run_child,
-    times,
+    standalone,
     write_settings,
 )
 
@@ -251,23 +250,10 @@ def run(work: Path, quick: bool = False) -> list[Row]:
     ]
 
 
-def _print(rows: list[Row]) -> None:
-    for row in rows:
-        print(
-            f"{row.benchmark} | {row.figure} | floor {row.floor} | {times(row.ratio)} | "
-            f"{row.goal} | {row.verdict}"
-        )
-        for note in row.notes:
-            print(f"    {note}")
-
-
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "app":
         report(_app(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])))
     elif len(sys.argv) == 5 and sys.argv[1] == "floor":
         report(_floor(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])))
-    elif sys.argv[1:] in ([], ["--quick"]):
-        with tempfile.TemporaryDirectory(prefix="bench-download-") as scratch:
-            _print(run(Path(scratch), quick=sys.argv[1:] == ["--quick"]))
     else:
-        sys.exit("usage: python -m tests.benchmarks.bench_download [--quick]")
+        standalone("bench_download", run, sys.argv[1:])

@@ -26,6 +26,7 @@ from .common import (
     profiled,
     report,
     run_child,
+    standalone,
 )
 
 JOBS = 100_000
@@ -319,9 +320,4 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["child"]:
         child_main(sys.argv[2], int(sys.argv[3]))
     else:
-        import tempfile
-
-        from .common import print_rows
-
-        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            print_rows(run(Path(tmp)))
+        standalone("bench_library", run, sys.argv[1:])

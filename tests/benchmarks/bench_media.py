@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +29,7 @@ from .common import (
     profiled,
     report,
     run_child,
-    times,
+    standalone,
 )
 
 RUNS = 5
@@ -196,21 +195,8 @@ def run(work: Path, quick: bool = False) -> list[Row]:
     ]
 
 
-def _print(rows: list[Row]) -> None:
-    for row in rows:
-        print(
-            f"{row.benchmark} | {row.figure} | floor {row.floor} | {times(row.ratio)} | "
-            f"{row.goal} | {row.verdict}"
-        )
-        for note in row.notes:
-            print(f"    {note}")
-
-
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] in ("thumbnail", "gif"):
         report(_measure(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])))
-    elif len(sys.argv) <= 2 and sys.argv[1:] in ([], ["--quick"]):
-        with tempfile.TemporaryDirectory(prefix="bench-media-") as scratch:
-            _print(run(Path(scratch), quick=sys.argv[1:] == ["--quick"]))
     else:
-        sys.exit("usage: python -m tests.benchmarks.bench_media [--quick]")
+        standalone("bench_media", run, sys.argv[1:])

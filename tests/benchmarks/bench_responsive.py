@@ -36,6 +36,7 @@ from .common import (
     profiled,
     report,
     run_child,
+    standalone,
     write_settings,
 )
 
@@ -226,9 +227,4 @@ if __name__ == "__main__":
     elif mode == "idle":
         report(run_gui(lambda: _idle(Path(sys.argv[2]), float(sys.argv[3]))))
     else:
-        import tempfile
-
-        from .common import print_rows
-
-        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            print_rows(run(Path(tmp), quick="--quick" in sys.argv))
+        standalone("bench_responsive", run, sys.argv[1:])

@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -440,6 +440,16 @@ def table(rows: Sequence[Row]) -> str:
 
 def print_rows(rows: Sequence[Row]) -> None:
     print(table(rows), flush=True)
+
+
+def standalone(name: str, run: Callable[[Path, bool], list[Row]], argv: Sequence[str]) -> None:
+    """`python -m tests.benchmarks.NAME [--quick]`: one module's rows, in a scratch folder."""
+    import tempfile
+
+    if list(argv) not in ([], ["--quick"]):
+        sys.exit(f"usage: python -m tests.benchmarks.{name} [--quick]")
+    with tempfile.TemporaryDirectory(prefix=f"{name}-") as scratch:
+        print_rows(run(Path(scratch), bool(argv)))
 
 
 if __name__ == "__main__":
