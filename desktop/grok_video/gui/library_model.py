@@ -231,6 +231,9 @@ class LibraryModel(QAbstractListModel):
                 if generation == self._generation and not self._stale:
                     break
                 self._stale = False  # a newer query, or the library changed: ask again
+        except BaseException:
+            self._loading = False  # (the error goes to the one handler; the rows shown stay)
+            raise
         finally:
             self._in_flight = False
         self._loading = False
