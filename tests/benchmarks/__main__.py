@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .common import ROOT, Row, build_library, machine, make_clips, table
+from .common import ROOT, Row, library_in, machine, table
 
 NAMES = ("start", "cli", "library", "responsive", "idle", "download", "media")
 README_START = "<!-- benchmarks:start -->"
@@ -44,19 +44,8 @@ def _quick() -> None:
 def _run(work: Path, names: list[str], quick: bool) -> list[Row]:
     from . import bench_download, bench_library, bench_media, bench_responsive, bench_start
 
-    clips = make_clips(work / "clips")
-    libraries: dict[int, Path] = {}
-
     def library(count: int) -> Path:
-        folder = work / f"library-{count}"
-        if count not in libraries and (folder / "library.sqlite3").exists():
-            libraries[count] = folder  # (from an earlier run with the same --work)
-        if count not in libraries:
-            started = time.perf_counter()
-            libraries[count] = build_library(folder, count, clips)
-            took = time.perf_counter() - started
-            print(f"  (a library of {count:,} jobs made in {took:.1f} s)", flush=True)
-        return libraries[count]
+        return library_in(work, count)  # (kept from an earlier run with the same --work)
 
     rows: list[Row] = []
     bare_rss: list[float] = []

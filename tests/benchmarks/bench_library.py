@@ -308,12 +308,9 @@ def run_with(library: Path, bare_rss: float) -> list[Row]:
 
 def run(work: Path, quick: bool = False) -> list[Row]:
     from .bench_start import bare_window_rss
-    from .common import build_library, make_clips
+    from .common import library_in
 
-    library = work / "library-100k"
-    if not (library / "library.sqlite3").exists():
-        build_library(library, JOBS, make_clips(work / "clips"))
-    return run_with(library, bare_window_rss())
+    return run_with(library_in(work, JOBS), bare_window_rss())
 
 
 if __name__ == "__main__":

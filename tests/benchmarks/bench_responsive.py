@@ -209,11 +209,9 @@ def idle(library: Path, quick: bool = False) -> Row:
 
 
 def run(work: Path, quick: bool = False) -> list[Row]:
-    from .common import build_library, make_clips
+    from .common import library_in
 
-    library = work / "library-10k"
-    if not (library / "library.sqlite3").exists():
-        build_library(library, 10_000, make_clips(work / "clips"))
+    library = library_in(work, 10_000)
     return [responsiveness(work, quick), idle(library, quick)]
 
 

@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -216,6 +217,17 @@ def build_library(data_dir: Path, count: int, clips: list[tuple[Path, Path]]) ->
     for rowid, job_id in rows:
         os.link(clips[rowid % len(clips)][1], thumbs / f"{job_id}.jpg")
     return data_dir
+
+
+def library_in(work: Path, count: int) -> Path:
+    """The synthetic library of `count` jobs in the scratch folder, made on first use."""
+    folder = work / f"library-{count}"
+    if not (folder / "library.sqlite3").exists():
+        started = time.perf_counter()
+        build_library(folder, count, make_clips(work / "clips"))
+        took = time.perf_counter() - started
+        print(f"  (a library of {count:,} jobs made in {took:.1f} s)", flush=True)
+    return folder
 
 
 def copy_library(source: Path, target: Path) -> Path:
